@@ -1,0 +1,80 @@
+// Projects and API keys. Keys are 32 random bytes, shown once and stored as SHA-256 hashes
+// (a slow password hash buys nothing for keys this long, and lookups stay one index probe).
+import { createHash, randomBytes } from 'node:crypto';
+import { newId } from '../core/ids.js';
+import type { ApiKeyKind, ApiKeyRecord, ProjectRecord, Storage } from '../storage/port.js';
+
+export const DEFAULT_PROJECT = 'default';
+const KIND_PREFIX: Record<ApiKeyKind, string> = { secret: 'fl_sk_', publishable: 'fl_pk_' };
+const PREFIX_LENGTH = 14;
+
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+export interface CreatedKey { record: ApiKeyRecord; key: string; project: ProjectRecord }
+
+export interface Principal { projectId: string; keyId: string; kind: ApiKeyKind; origins: string[] }
+
+export class Keys {
+  /** Positive lookups are cached briefly; revocation through another process takes effect within this time. */
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(private readonly storage: Storage, private readonly cacheMs = 1000) {}
+
+  async projectNamed(name: string): Promise<ProjectRecord> {
+    return (await this.storage.findProjectByName(name)) ?? (await this.storage.createProject(name));
+  }
+
+  async create(projectName: string, options: { kind?: ApiKeyKind; name?: string | null; origins?: string[]; key?: string } = {}): Promise<CreatedKey> {
+    const project = await this.projectNamed(projectName);
+    return this.createFor(project, options);
+  }
+
+  async createFor(project: ProjectRecord, options: { kind?: ApiKeyKind; name?: string | null; origins?: string[]; key?: string } = {}): Promise<CreatedKey> {
+    const kind = options.kind ?? 'secret';
+    const key = options.key ?? KIND_PREFIX[kind] + randomBytes(32).toString('base64url');
+    const record: ApiKeyRecord = {
+      id: newId(), projectId: project.id, kind, name: options.name ?? null, keyHash: hashKey(key),
+      keyPrefix: key.slice(0, PREFIX_LENGTH), origins: options.origins ?? [], createdAt: Date.now(), revokedAt: null,
+    };
+    await this.storage.createApiKey(record);
+    return { record, key, project };
+  }
+
+  /**
+   * Makes sure `key` (FEEDLOOP_API_KEY) is a secret key of the default project. Returns whether it
+   * had to be created.
+   */
+  async ensure(key: string): Promise<boolean> {
+    const existing = await this.storage.findApiKeyByHash(hashKey(key));
+    if (existing) {
+      if (existing.revokedAt !== null) throw new Error('FEEDLOOP_API_KEY names a key that was revoked');
+      return false;
+    }
+    await this.create(DEFAULT_PROJECT, { key, name: 'FEEDLOOP_API_KEY' });
+    return true;
+  }
+
+  async authenticate(key: string): Promise<Principal | null> {
+    const hash = hashKey(key);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > now) return cached.principal;
+    const record = await this.storage.findApiKeyByHash(hash);
+    const principal = record && record.revokedAt === null
+      ? { projectId: record.projectId, keyId: record.id, kind: record.kind, origins: record.origins }
+      : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, until: now + this.cacheMs });
+    return principal;
+  }
+
+  async revoke(idOrPrefix: string, projectId: string | null): Promise<ApiKeyRecord | null> {
+    const revoked = await this.storage.revokeApiKey(idOrPrefix, projectId, Date.now());
+    if (revoked) this.cache.delete(revoked.keyHash);
+    return revoked;
+  }
+
+  list(projectId: string | null): Promise<ApiKeyRecord[]> {
+    return this.storage.listApiKeys(projectId);
+  }
+}

@@ -1,0 +1,94 @@
+// Configuration: parsed and validated once at start-up from the environment, then passed in.
+// Nothing else in the code reads process.env.
+import { resolve } from 'node:path';
+import { parseDuration } from './core/time.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** postgres://... selects PostgreSQL; null keeps the embedded SQLite file under dataDir. */
+  databaseUrl: string | null;
+  /** Ensures a default project with this secret key (scripts, tests, deployments). */
+  apiKey: string | null;
+  clockSkewMs: number;
+  lookbackMs: number;
+  pendingTtlMs: number;
+  conversationGapMs: number;
+  bodyLimitBytes: number;
+  /** Worker threads for PII removal (0: on the event loop). */
+  piiThreads: number;
+  logLevel: string;
+}
+
+/** Each setting: variable, default, meaning (printed at start-up and listed in the README). */
+export const SETTINGS = [
+  ['PORT', '8787', 'HTTP port'],
+  ['HOST', '127.0.0.1', 'interface to listen on (0.0.0.0 for all)'],
+  ['FEEDLOOP_DATA_DIR', './data', 'directory of the embedded SQLite database'],
+  ['DATABASE_URL', '', 'postgres://user:pass@host/db selects PostgreSQL instead of SQLite'],
+  ['FEEDLOOP_API_KEY', '', 'ensures a default project with this secret key'],
+  ['FEEDLOOP_CLOCK_SKEW', '120s', 'tolerance for front-end clocks when linking by time'],
+  ['FEEDLOOP_LOOKBACK', '24h', 'how far back the time rule looks for the interaction'],
+  ['FEEDLOOP_PENDING_TTL', '7d', 'pending feedback older than this becomes orphaned'],
+  ['FEEDLOOP_CONVERSATION_GAP', '30m', 'inactivity that starts a new conversation'],
+  ['FEEDLOOP_BODY_LIMIT', '1048576', 'largest request body, in bytes'],
+  ['FEEDLOOP_PII_THREADS', '1', 'worker threads that remove PII off the event loop (0: inline)'],
+  ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function value(env: Env, name: (typeof SETTINGS)[number][0]): string {
+  const fallback = SETTINGS.find((s) => s[0] === name)![1];
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? fallback : v.trim();
+}
+
+function duration(env: Env, name: (typeof SETTINGS)[number][0]): number {
+  const ms = parseDuration(value(env, name));
+  if (ms === null) throw new ConfigError(`${name} must be a duration such as 90s, 30m, 24h or 7d (got "${env[name]}")`);
+  return ms;
+}
+
+function integer(env: Env, name: (typeof SETTINGS)[number][0], min: number, max: number): number {
+  const text = value(env, name);
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${text}")`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = value(env, 'DATABASE_URL') || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  return {
+    port: integer(env, 'PORT', 0, 65535),
+    host: value(env, 'HOST'),
+    dataDir: resolve(value(env, 'FEEDLOOP_DATA_DIR')),
+    databaseUrl,
+    apiKey: value(env, 'FEEDLOOP_API_KEY') || null,
+    clockSkewMs: duration(env, 'FEEDLOOP_CLOCK_SKEW'),
+    lookbackMs: duration(env, 'FEEDLOOP_LOOKBACK'),
+    pendingTtlMs: duration(env, 'FEEDLOOP_PENDING_TTL'),
+    conversationGapMs: duration(env, 'FEEDLOOP_CONVERSATION_GAP'),
+    bodyLimitBytes: integer(env, 'FEEDLOOP_BODY_LIMIT', 1024, 1024 ** 3),
+    piiThreads: integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
+    logLevel: value(env, 'LOG_LEVEL'),
+  };
+}
+
+/** The configuration as printed at start-up: secrets masked. */
+export function describeConfig(c: Config): string[] {
+  const mask = (s: string | null) => (s === null ? '(not set)' : `${s.slice(0, 6)}…`);
+  const url = c.databaseUrl === null ? '(not set: embedded SQLite)' : c.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return [
+    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
+    `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
+    `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
+    `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
+  ];
+}

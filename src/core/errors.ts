@@ -1,0 +1,54 @@
+// One catalogue of the errors feedloop reports, with stable codes clients can branch on.
+// Domain code throws the meaning (FeedloopError with a code); the HTTP edge alone turns it into an
+// RFC 9457 problem document (type = `/problems/<code>`) and a log level.
+
+export const ERRORS = {
+  validation_failed: { status: 422, title: 'The request body is not valid' },
+  malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  bad_request: { status: 400, title: 'The request is not valid' },
+  unsupported_media_type: { status: 415, title: 'The content type is not supported' },
+  body_too_large: { status: 413, title: 'The request body is too large' },
+  unauthorized: { status: 401, title: 'A valid API key is required' },
+  forbidden: { status: 403, title: 'This API key may not do this' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  storage_unavailable: { status: 503, title: 'Storage is unavailable' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A rejected field, named by JSON pointer into the request body (RFC 6901). */
+export interface FieldError { pointer: string; detail: string }
+
+export class FeedloopError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[];
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, detail?: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+    super(detail ?? ERRORS[code].title);
+    this.name = 'FeedloopError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.errors = options.errors ?? [];
+    this.headers = options.headers ?? {};
+  }
+
+  /** Client mistakes are logged quietly; everything else is ours to look at. */
+  get isUserError(): boolean {
+    return this.status < 500;
+  }
+}
+
+export function validationFailed(errors: FieldError[]): FeedloopError {
+  const fields = errors.map((e) => e.pointer || '/').join(', ');
+  return new FeedloopError('validation_failed', `${errors.length} field(s) rejected: ${fields}`, { errors });
+}
+
+/** Escapes one JSON pointer segment (RFC 6901: `~` -> `~0`, `/` -> `~1`). */
+export function pointerSegment(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}

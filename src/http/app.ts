@@ -1,0 +1,39 @@
+// The HTTP edge: a Fastify instance with the compat and read routes, auth and RFC 9457 errors.
+// Built by a factory so tests drive it in-process (app.inject) as well as over a real port.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Ingestion } from '../app/ingestion.js';
+import type { Keys } from '../app/keys.js';
+import type { Storage } from '../storage/port.js';
+import { registerAuth } from './auth.js';
+import { registerProblemHandlers } from './problem.js';
+import { registerCompatRoutes } from './routes/compat.js';
+import { registerReadRoutes } from './routes/read.js';
+import { AJV_OPTIONS } from './validation.js';
+
+export interface AppDependencies {
+  storage: Storage;
+  ingestion: Ingestion;
+  keys: Keys;
+  pendingTtlMs: number;
+  bodyLimitBytes: number;
+  logLevel: string;
+}
+
+export function buildApp(deps: AppDependencies): FastifyInstance {
+  const app = Fastify({
+    logger: { level: deps.logLevel },
+    // Per-request log lines cost more than the ingestion itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes,
+    ajv: { customOptions: AJV_OPTIONS },
+    return503OnClosing: true,
+  });
+  // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+
+  registerProblemHandlers(app);
+  registerAuth(app, deps.keys);
+  registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
+  registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  return app;
+}

@@ -1,0 +1,42 @@
+// Bearer-key authentication. Each route declares who may call it in `config.access`:
+// 'public' (no key), 'feedback' (secret or publishable key), 'secret' (secret key only).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Keys, Principal } from '../app/keys.js';
+import { FeedloopError } from '../core/errors.js';
+
+export type Access = 'public' | 'feedback' | 'secret';
+
+declare module 'fastify' {
+  interface FastifyContextConfig { access?: Access }
+  interface FastifyRequest { principal: Principal | null }
+}
+
+const unauthorized = (detail: string) =>
+  new FeedloopError('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer realm="feedloop"' } });
+
+export function registerAuth(app: FastifyInstance, keys: Keys): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const access = request.routeOptions.config.access ?? 'secret';
+    if (access === 'public' || request.is404) return;
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw unauthorized('Send the API key as "Authorization: Bearer <key>"');
+    const principal = await keys.authenticate(match[1]!);
+    if (!principal) throw unauthorized('The API key is not known or was revoked');
+    if (principal.kind === 'publishable') {
+      if (access !== 'feedback') throw new FeedloopError('forbidden', 'A publishable key may only send feedback; use a secret key');
+      const origin = request.headers.origin;
+      if (principal.origins.length > 0 && (!origin || !principal.origins.includes(origin))) {
+        throw new FeedloopError('forbidden', 'This publishable key is not valid for this origin');
+      }
+    }
+    request.principal = principal;
+  });
+}
+
+/** The project of the authenticated caller (routes with access 'feedback' or 'secret'). */
+export function projectOf(request: FastifyRequest): string {
+  if (!request.principal) throw unauthorized('An API key is required');
+  return request.principal.projectId;
+}

@@ -1,0 +1,57 @@
+// The composition root: configuration in, a ready server out. Wires storage, the PII step,
+// group commit, ingestion, keys and the HTTP edge, and the periodic orphaning of old pending feedback.
+import type { FastifyInstance } from 'fastify';
+import type { Anonymizer } from './app/anonymizer.js';
+import { Ingestion } from './app/ingestion.js';
+import { Keys } from './app/keys.js';
+import { WriteQueue } from './app/write-queue.js';
+import type { Config } from './config.js';
+import { createContentHasher } from './core/text.js';
+import { buildApp } from './http/app.js';
+import { openStorage } from './storage/open.js';
+import type { Storage } from './storage/port.js';
+import { createPiiAnonymizer } from './app/pii-anonymizer.js';
+
+export interface Server {
+  app: FastifyInstance;
+  storage: Storage;
+  keys: Keys;
+  ingestion: Ingestion;
+  queue: WriteQueue;
+  /** Stops accepting requests, finishes those in flight, commits queued writes and closes storage. */
+  close(): Promise<void>;
+}
+
+export async function createServer(config: Config, options: { anonymizer?: Anonymizer } = {}): Promise<Server> {
+  const storage = await openStorage(config);
+  const anonymizer = options.anonymizer ?? (await createPiiAnonymizer(config.piiThreads));
+  const hash = createContentHasher(await storage.installationSecret());
+  const queue = new WriteQueue(storage);
+  const ingestion = new Ingestion(queue, anonymizer, hash, {
+    clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs,
+  });
+  const keys = new Keys(storage);
+  const app = buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel });
+
+  const sweep = async () => {
+    try {
+      await storage.orphanPending(Date.now() - config.pendingTtlMs);
+    } catch (error) {
+      app.log.warn({ err: error }, 'marking old pending feedback as orphaned failed; will retry');
+    }
+  };
+  const timer = setInterval(sweep, Math.max(1000, Math.min(60_000, config.pendingTtlMs / 2)));
+  timer.unref();
+  await sweep();
+
+  return {
+    app, storage, keys, ingestion, queue,
+    async close() {
+      clearInterval(timer);
+      await app.close();
+      await queue.drain();
+      await anonymizer.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// Chooses the storage adapter from the configuration: PostgreSQL when DATABASE_URL is set,
+// otherwise the embedded SQLite file under the data directory.
+import { join } from 'node:path';
+import type { Storage } from './port.js';
+import { SqliteStorage } from './sqlite/sqlite-storage.js';
+
+export interface StorageSettings { dataDir: string; databaseUrl: string | null }
+
+export async function openStorage(settings: StorageSettings): Promise<Storage> {
+  let storage: Storage;
+  if (settings.databaseUrl !== null) {
+    // Loaded on demand: the embedded default never loads the PostgreSQL driver.
+    const { PostgresStorage } = await import('./postgres/postgres-storage.js');
+    storage = new PostgresStorage({ connectionString: settings.databaseUrl });
+  } else {
+    storage = new SqliteStorage({ filename: join(settings.dataDir, 'feedloop.sqlite') });
+  }
+  await storage.migrate();
+  return storage;
+}

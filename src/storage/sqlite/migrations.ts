@@ -1,0 +1,99 @@
+// Schema of the embedded SQLite store, as ordered migrations applied at start-up.
+// Times are integer milliseconds since the epoch; JSON-valued columns hold JSON text.
+
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  /* 1: projects, keys, interactions, feedback, tag updates */ `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE TABLE projects (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL) STRICT;
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    kind TEXT NOT NULL,
+    name TEXT,
+    key_hash TEXT NOT NULL UNIQUE,
+    key_prefix TEXT NOT NULL,
+    origins TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) STRICT;
+  CREATE INDEX api_keys_project ON api_keys(project_id, created_at);
+
+  CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    conversation_auto INTEGER NOT NULL,
+    end_user TEXT NOT NULL,
+    input TEXT,
+    output TEXT,
+    input_hash TEXT,
+    output_hash TEXT,
+    messages TEXT,
+    history TEXT,
+    system_prompt TEXT,
+    model TEXT,
+    rag_sources TEXT,
+    tags TEXT NOT NULL,
+    feature_flags TEXT NOT NULL,
+    traces TEXT,
+    time_start INTEGER NOT NULL,
+    time_end INTEGER NOT NULL,
+    hide_content INTEGER NOT NULL,
+    pii_removed INTEGER NOT NULL,
+    pii TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    source TEXT NOT NULL
+  ) STRICT;
+  -- The time rule and copied-text search: an end user's interactions by time_end.
+  CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end);
+  -- Content matching: by keyed hash of output / input, then time_end.
+  CREATE INDEX interactions_user_output ON interactions(project_id, end_user, output_hash, time_end);
+  CREATE INDEX interactions_user_input ON interactions(project_id, end_user, input_hash, time_end);
+  -- Conversation grouping and tag updates: by time_start.
+  CREATE INDEX interactions_user_start ON interactions(project_id, end_user, time_start);
+  CREATE INDEX interactions_conversation ON interactions(project_id, conversation_id, time_start);
+
+  CREATE TABLE feedback (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    event_id TEXT,
+    slug TEXT NOT NULL,
+    text TEXT,
+    value INTEGER,
+    end_user TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    link TEXT,
+    interaction_id TEXT,
+    linked_time_end INTEGER,
+    interaction_ref TEXT,
+    input_hash TEXT,
+    output_hash TEXT,
+    conversation_id TEXT,
+    flags TEXT NOT NULL,
+    pii_removed INTEGER NOT NULL,
+    pii TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX feedback_event_id ON feedback(project_id, event_id) WHERE event_id IS NOT NULL;
+  CREATE INDEX feedback_interaction ON feedback(interaction_id, timestamp) WHERE interaction_id IS NOT NULL;
+  CREATE INDEX feedback_unlinked ON feedback(project_id, end_user, received_at) WHERE status <> 'linked';
+  CREATE INDEX feedback_unlinked_ref ON feedback(project_id, interaction_ref) WHERE status <> 'linked' AND interaction_ref IS NOT NULL;
+  CREATE INDEX feedback_provisional ON feedback(project_id, end_user, timestamp) WHERE link = 'time';
+  CREATE INDEX feedback_pending_age ON feedback(received_at) WHERE status = 'pending';
+
+  CREATE TABLE tag_updates (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    end_user TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    input_hash TEXT,
+    output_hash TEXT,
+    tags TEXT NOT NULL,
+    status TEXT NOT NULL,
+    interaction_id TEXT,
+    received_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX tag_updates_unlinked ON tag_updates(project_id, end_user) WHERE status <> 'linked';
+  `,
+];

@@ -1,0 +1,79 @@
+// Records <-> SQLite rows: booleans as 0/1, JSON-valued fields as JSON text.
+import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import type { ApiKeyRecord } from '../port.js';
+
+export type Row = Record<string, unknown>;
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parse = <T>(v: unknown): T => (v === null || v === undefined ? null : JSON.parse(v as string)) as T;
+
+export function interactionToRow(r: InteractionRecord): Row {
+  return {
+    id: r.id, project_id: r.projectId, conversation_id: r.conversationId, conversation_auto: r.conversationAuto ? 1 : 0,
+    end_user: r.endUser, input: r.input, output: r.output, input_hash: r.inputHash, output_hash: r.outputHash,
+    messages: json(r.messages), history: json(r.history), system_prompt: r.systemPrompt, model: r.model,
+    rag_sources: json(r.ragSources), tags: JSON.stringify(r.tags), feature_flags: JSON.stringify(r.featureFlags),
+    traces: json(r.traces), time_start: r.timeStart, time_end: r.timeEnd, hide_content: r.hideContent ? 1 : 0,
+    pii_removed: r.piiRemoved ? 1 : 0, pii: JSON.stringify(r.pii), received_at: r.receivedAt, source: r.source,
+  };
+}
+
+export function interactionFromRow(row: Row): InteractionRecord {
+  return {
+    id: row['id'] as string, projectId: row['project_id'] as string, conversationId: row['conversation_id'] as string,
+    conversationAuto: row['conversation_auto'] === 1, endUser: row['end_user'] as string,
+    input: row['input'] as string | null, output: row['output'] as string | null,
+    inputHash: row['input_hash'] as string | null, outputHash: row['output_hash'] as string | null,
+    messages: parse(row['messages']), history: parse(row['history']), systemPrompt: row['system_prompt'] as string | null,
+    model: row['model'] as string | null, ragSources: parse(row['rag_sources']), tags: parse(row['tags']),
+    featureFlags: parse(row['feature_flags']), traces: parse(row['traces']), timeStart: row['time_start'] as number,
+    timeEnd: row['time_end'] as number, hideContent: row['hide_content'] === 1, piiRemoved: row['pii_removed'] === 1,
+    pii: parse(row['pii']), receivedAt: row['received_at'] as number, source: row['source'] as string,
+  };
+}
+
+export function summaryFromRow(row: Row): InteractionSummary {
+  return {
+    id: row['id'] as string, timeStart: row['time_start'] as number, timeEnd: row['time_end'] as number,
+    input: row['input'] as string | null, output: row['output'] as string | null, conversationId: row['conversation_id'] as string,
+  };
+}
+
+export function feedbackToRow(r: FeedbackRecord): Row {
+  return {
+    id: r.id, project_id: r.projectId, event_id: r.eventId, slug: r.slug, text: r.text, value: r.value, end_user: r.endUser,
+    timestamp: r.timestamp, status: r.status, link: r.link, interaction_id: r.interactionId, linked_time_end: r.linkedTimeEnd,
+    interaction_ref: r.interactionRef, input_hash: r.inputHash, output_hash: r.outputHash, conversation_id: r.conversationId,
+    flags: JSON.stringify(r.flags), pii_removed: r.piiRemoved ? 1 : 0, pii: JSON.stringify(r.pii), received_at: r.receivedAt,
+  };
+}
+
+export function feedbackFromRow(row: Row): FeedbackRecord {
+  return {
+    id: row['id'] as string, projectId: row['project_id'] as string, eventId: row['event_id'] as string | null,
+    slug: row['slug'] as FeedbackRecord['slug'], text: row['text'] as string | null, value: row['value'] as number | null,
+    endUser: row['end_user'] as string, timestamp: row['timestamp'] as number, status: row['status'] as FeedbackRecord['status'],
+    link: row['link'] as FeedbackRecord['link'], interactionId: row['interaction_id'] as string | null,
+    linkedTimeEnd: row['linked_time_end'] as number | null, interactionRef: row['interaction_ref'] as string | null,
+    inputHash: row['input_hash'] as string | null, outputHash: row['output_hash'] as string | null,
+    conversationId: row['conversation_id'] as string | null, flags: parse(row['flags']), piiRemoved: row['pii_removed'] === 1,
+    pii: parse(row['pii']), receivedAt: row['received_at'] as number,
+  };
+}
+
+export function tagUpdateFromRow(row: Row): TagUpdateRecord {
+  return {
+    id: row['id'] as string, projectId: row['project_id'] as string, endUser: row['end_user'] as string,
+    timestamp: row['timestamp'] as number, inputHash: row['input_hash'] as string | null, outputHash: row['output_hash'] as string | null,
+    tags: parse(row['tags']), status: row['status'] as TagUpdateRecord['status'], interactionId: row['interaction_id'] as string | null,
+    receivedAt: row['received_at'] as number,
+  };
+}
+
+export function apiKeyFromRow(row: Row): ApiKeyRecord {
+  return {
+    id: row['id'] as string, projectId: row['project_id'] as string, kind: row['kind'] as ApiKeyRecord['kind'],
+    name: row['name'] as string | null, keyHash: row['key_hash'] as string, keyPrefix: row['key_prefix'] as string,
+    origins: parse(row['origins']), createdAt: row['created_at'] as number, revokedAt: row['revoked_at'] as number | null,
+  };
+}

@@ -1,0 +1,296 @@
+// The embedded storage adapter: one SQLite file (better-sqlite3) in WAL mode with synchronous=FULL,
+// so a committed transaction survives a process crash or a power cut. One connection writes, a
+// second one reads, so reads never see a transaction that is still open.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ConversationNeighbours } from '../../core/conversations.js';
+import { newId } from '../../core/ids.js';
+import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
+import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { apiKeyFromRow, feedbackFromRow, feedbackToRow, interactionFromRow, interactionToRow, summaryFromRow, tagUpdateFromRow, type Row } from './rows.js';
+
+const SUMMARY = 'id, time_start, time_end, input, output, conversation_id';
+/** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
+const RELINK_LIMIT = 1000;
+
+export interface SqliteStorageOptions {
+  /** Path of the database file, or ':memory:' (tests of a single connection only). */
+  filename: string;
+}
+
+function open(filename: string, readonly: boolean): Database.Database {
+  const db = new Database(filename, { readonly });
+  db.pragma('busy_timeout = 5000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export class SqliteStorage implements Storage {
+  readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: false };
+  private readonly writer: Database.Database;
+  private reader: Database.Database | null = null;
+  private readonly filename: string;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Transactions run one at a time: `work` is async, and the connection must not interleave two. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly tx: StorageTransaction;
+
+  constructor(options: SqliteStorageOptions) {
+    this.filename = options.filename;
+    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    this.writer = open(options.filename, false);
+    this.tx = this.createTransaction();
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.writer.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private read(): Database.Database {
+    if (this.filename === ':memory:') return this.writer;
+    return (this.reader ??= open(this.filename, true));
+  }
+
+  async migrate(): Promise<void> {
+    // BEGIN IMMEDIATE takes the write lock, so two processes starting at once migrate one after the other.
+    const migrateAll = this.writer.transaction(() => {
+      const version = this.writer.pragma('user_version', { simple: true }) as number;
+      for (let v = version; v < SQLITE_MIGRATIONS.length; v++) this.writer.exec(SQLITE_MIGRATIONS[v]!);
+      this.writer.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+      const secret = this.writer.prepare("SELECT value FROM settings WHERE key = 'installation_secret'").get();
+      if (!secret) {
+        this.writer.prepare("INSERT INTO settings (key, value) VALUES ('installation_secret', ?)").run(randomBytes(32).toString('base64url'));
+      }
+    });
+    migrateAll.immediate();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.reader?.close();
+    this.writer.close();
+  }
+
+  transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.tx);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async installationSecret(): Promise<string> {
+    const row = this.read().prepare("SELECT value FROM settings WHERE key = 'installation_secret'").get() as Row | undefined;
+    if (!row) throw new Error('storage is not migrated');
+    return row['value'] as string;
+  }
+
+  async createProject(name: string): Promise<ProjectRecord> {
+    const project = { id: newId(), name, createdAt: Date.now() };
+    this.prepare('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(project.id, name, project.createdAt);
+    return project;
+  }
+
+  async findProjectByName(name: string): Promise<ProjectRecord | null> {
+    const row = this.prepare('SELECT id, name, created_at FROM projects WHERE name = ?').get(name) as Row | undefined;
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.createdAt, k.revokedAt);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = this.read().prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async listApiKeys(projectId: string | null): Promise<ApiKeyRecord[]> {
+    const rows = projectId === null
+      ? this.read().prepare('SELECT * FROM api_keys ORDER BY created_at').all()
+      : this.read().prepare('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at').all(projectId);
+    return (rows as Row[]).map(apiKeyFromRow);
+  }
+
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
+    const row = this.prepare(`SELECT * FROM api_keys WHERE (id = ? OR key_prefix = ?) AND (? IS NULL OR project_id = ?)`)
+      .get(idOrPrefix, idOrPrefix, projectId, projectId) as Row | undefined;
+    if (!row) return null;
+    this.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, row['id']);
+    return apiKeyFromRow({ ...row, revoked_at: row['revoked_at'] ?? at });
+  }
+
+  async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
+    const row = this.read().prepare('SELECT * FROM feedback WHERE project_id = ? AND id = ?').get(projectId, id) as Row | undefined;
+    return row ? feedbackFromRow(row) : null;
+  }
+
+  async getInteraction(projectId: string, id: string): Promise<InteractionRecord | null> {
+    const row = this.read().prepare('SELECT * FROM interactions WHERE project_id = ? AND id = ?').get(projectId, id) as Row | undefined;
+    return row ? interactionFromRow(row) : null;
+  }
+
+  async listFeedbackForInteraction(projectId: string, interactionId: string): Promise<FeedbackRecord[]> {
+    const rows = this.read().prepare('SELECT * FROM feedback WHERE interaction_id = ? AND project_id = ? ORDER BY timestamp, received_at, id')
+      .all(interactionId, projectId) as Row[];
+    return rows.map(feedbackFromRow);
+  }
+
+  async orphanPending(receivedBefore: number): Promise<number> {
+    return this.transaction(async () => {
+      const feedback = this.prepare("UPDATE feedback SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore);
+      const tags = this.prepare("UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore);
+      return feedback.changes + tags.changes;
+    });
+  }
+
+  private createTransaction(): StorageTransaction {
+    const one = (sql: string, ...params: unknown[]) => (this.prepare(sql).get(...params) as Row | undefined) ?? null;
+    const summary = (sql: string, ...params: unknown[]): InteractionSummary | null => {
+      const row = one(sql, ...params);
+      return row ? summaryFromRow(row) : null;
+    };
+    const insertInteraction = () => this.prepare(`INSERT INTO interactions (id, project_id, conversation_id, conversation_auto, end_user,
+      input, output, input_hash, output_hash, messages, history, system_prompt, model, rag_sources, tags, feature_flags, traces,
+      time_start, time_end, hide_content, pii_removed, pii, received_at, source)
+      VALUES (@id, @project_id, @conversation_id, @conversation_auto, @end_user, @input, @output, @input_hash, @output_hash, @messages,
+      @history, @system_prompt, @model, @rag_sources, @tags, @feature_flags, @traces, @time_start, @time_end, @hide_content,
+      @pii_removed, @pii, @received_at, @source)`);
+    const insertFeedback = () => this.prepare(`INSERT INTO feedback (id, project_id, event_id, slug, text, value, end_user, timestamp,
+      status, link, interaction_id, linked_time_end, interaction_ref, input_hash, output_hash, conversation_id, flags, pii_removed, pii, received_at)
+      VALUES (@id, @project_id, @event_id, @slug, @text, @value, @end_user, @timestamp, @status, @link, @interaction_id, @linked_time_end,
+      @interaction_ref, @input_hash, @output_hash, @conversation_id, @flags, @pii_removed, @pii, @received_at)`);
+
+    return {
+      lockEndUser: async () => undefined,
+
+      findFeedbackByEventId: async (projectId, eventId) => {
+        const row = one('SELECT * FROM feedback WHERE project_id = ? AND event_id = ?', projectId, eventId);
+        return row ? feedbackFromRow(row) : null;
+      },
+
+      findInteractionById: async (projectId, id) => {
+        const row = one('SELECT * FROM interactions WHERE project_id = ? AND id = ?', projectId, id);
+        return row ? interactionFromRow(row) : null;
+      },
+
+      findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
+        const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+        const user = [q.projectId, q.endUser] as const;
+        if (q.interactionRef !== null) {
+          c.byId = summary(`SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND id = ?`, q.projectId, q.interactionRef);
+        } else if (q.inputHash !== null || q.outputHash !== null) {
+          // Both hashes: search by output (the more selective) and filter on input.
+          const [column, hash, extra, extraParams] = q.outputHash !== null
+            ? ['output_hash', q.outputHash, q.inputHash !== null ? 'AND input_hash = ?' : '', q.inputHash !== null ? [q.inputHash] : []]
+            : ['input_hash', q.inputHash, '', []];
+          const base = `SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND end_user = ? AND ${column} = ? ${extra}`;
+          c.contentEndedBy = summary(`${base} AND time_end <= ? ORDER BY time_end DESC LIMIT 1`, ...user, hash, ...extraParams, q.timestamp);
+          if (!c.contentEndedBy) c.contentEarliest = summary(`${base} ORDER BY time_end ASC LIMIT 1`, ...user, hash, ...extraParams);
+        } else {
+          const base = `SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND end_user = ?`;
+          if (q.recentLimit > 0) {
+            c.recent = (this.prepare(`${base} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT ?`)
+              .all(...user, q.from, q.until, q.recentLimit) as Row[]).map(summaryFromRow);
+          }
+          c.timeEndedBy = summary(`${base} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT 1`, ...user, q.from, q.timestamp);
+          if (!c.timeEndedBy) c.timeAfter = summary(`${base} AND time_end > ? AND time_end <= ? ORDER BY time_end ASC LIMIT 1`, ...user, q.timestamp, q.until);
+        }
+        return c;
+      },
+
+      findTagCandidates: async (projectId, endUser, timestamp, skewMs, inputHash, outputHash): Promise<TagCandidates> => {
+        let where = 'project_id = ? AND end_user = ?';
+        const params: unknown[] = [projectId, endUser];
+        if (outputHash !== null) { where += ' AND output_hash = ?'; params.push(outputHash); }
+        if (inputHash !== null) { where += ' AND input_hash = ?'; params.push(inputHash); }
+        const bounded = inputHash === null && outputHash === null;
+        const startedBy = summary(`SELECT ${SUMMARY} FROM interactions WHERE ${where} AND time_start <= ? ${bounded ? 'AND time_start >= ?' : ''}
+          ORDER BY time_start DESC LIMIT 1`, ...params, timestamp, ...(bounded ? [timestamp - skewMs] : []));
+        const startedAfter = summary(`SELECT ${SUMMARY} FROM interactions WHERE ${where} AND time_start > ? ${bounded ? 'AND time_start <= ?' : ''}
+          ORDER BY time_start ASC LIMIT 1`, ...params, timestamp, ...(bounded ? [timestamp + skewMs] : []));
+        return { startedBy, startedAfter };
+      },
+
+      findConversationNeighbours: async (projectId, endUser, timeStart): Promise<ConversationNeighbours> => {
+        const base = `SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND end_user = ? AND conversation_auto = 1`;
+        return {
+          previous: summary(`${base} AND time_start <= ? ORDER BY time_start DESC LIMIT 1`, projectId, endUser, timeStart),
+          next: summary(`${base} AND time_start > ? ORDER BY time_start ASC LIMIT 1`, projectId, endUser, timeStart),
+        };
+      },
+
+      findRelinkableFeedback: async (projectId, endUser, interactionId, timeEnd, window) => {
+        const rows = [
+          ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND status <> 'linked' ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
+            .all(projectId, endUser),
+          ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND interaction_ref = ? AND status <> 'linked'`).all(projectId, interactionId),
+          ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND link = 'time' AND timestamp BETWEEN ? AND ?`)
+            .all(projectId, endUser, timeEnd - window.before, timeEnd + window.after),
+        ] as Row[];
+        const byId = new Map(rows.map((r) => [r['id'] as string, r]));
+        return [...byId.values()].map(feedbackFromRow);
+      },
+
+      findUnlinkedTagUpdates: async (projectId, endUser) => {
+        const rows = this.prepare(`SELECT * FROM tag_updates WHERE project_id = ? AND end_user = ? AND status <> 'linked' ORDER BY received_at LIMIT ${RELINK_LIMIT}`)
+          .all(projectId, endUser) as Row[];
+        return rows.map(tagUpdateFromRow);
+      },
+
+      insertInteractions: async (rows) => {
+        const statement = insertInteraction();
+        for (const r of rows) statement.run(interactionToRow(r));
+      },
+
+      insertFeedback: async (rows) => {
+        const statement = insertFeedback();
+        for (const r of rows) statement.run(feedbackToRow(r));
+      },
+
+      updateFeedbackLinks: async (projectId, updates: LinkUpdate[]) => {
+        const statement = this.prepare(`UPDATE feedback SET status = ?, link = ?, interaction_id = ?, linked_time_end = ?, flags = ?
+          WHERE project_id = ? AND id = ?`);
+        for (const u of updates) statement.run(u.status, u.link, u.interactionId, u.linkedTimeEnd, JSON.stringify(u.flags), projectId, u.id);
+      },
+
+      insertTagUpdate: async (t: TagUpdateRecord) => {
+        this.prepare(`INSERT INTO tag_updates (id, project_id, end_user, timestamp, input_hash, output_hash, tags, status, interaction_id, received_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(t.id, t.projectId, t.endUser, t.timestamp, t.inputHash, t.outputHash, JSON.stringify(t.tags), t.status, t.interactionId, t.receivedAt);
+      },
+
+      markTagUpdateLinked: async (projectId, id, interactionId) => {
+        this.prepare(`UPDATE tag_updates SET status = 'linked', interaction_id = ? WHERE project_id = ? AND id = ?`).run(interactionId, projectId, id);
+      },
+
+      addInteractionTags: async (projectId, interactionId, tags) => {
+        this.prepare('UPDATE interactions SET tags = json_patch(tags, ?) WHERE project_id = ? AND id = ?').run(JSON.stringify(tags), projectId, interactionId);
+      },
+    };
+  }
+}
