@@ -1,0 +1,69 @@
+// The `feedloop` command line: keys create|list|revoke against the server's data directory, and
+// `serve` printing where to go and the first-start key.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/feedloop.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'feedloop-cli-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, FEEDLOOP_DATA_DIR: dataDir, DATABASE_URL: '' }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('keys create --json prints one JSON object with project, key and kind; list and revoke find it', () => {
+  const created = cli('keys', 'create', '--project', 'shop', '--json');
+  assert.equal(created.code, 0, created.stderr);
+  const key = JSON.parse(created.stdout);
+  assert.equal(key.project, 'shop');
+  assert.equal(key.kind, 'secret');
+  assert.match(key.key, /^fl_sk_[A-Za-z0-9_-]{40,}$/);
+
+  const listed = JSON.parse(cli('keys', 'list', '--project', 'shop', '--json').stdout);
+  assert.equal(listed.keys.length, 1);
+  assert.equal(listed.keys[0].id, key.id);
+  assert.ok(!JSON.stringify(listed).includes(key.key), 'a listing never shows the key itself');
+
+  const revoked = cli('keys', 'revoke', key.id, '--json');
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.equal(JSON.parse(revoked.stdout).revoked, true);
+  assert.notEqual(JSON.parse(cli('keys', 'list', '--json').stdout).keys.find((k: { id: string }) => k.id === key.id).revoked_at, null);
+});
+
+test('unknown commands and keys fail with a message and a non-zero exit', () => {
+  assert.notEqual(cli('frobnicate').code, 0);
+  const missing = cli('keys', 'revoke', 'no-such-key', '--json');
+  assert.equal(missing.code, 1);
+  assert.equal(JSON.parse(missing.stdout).error, 'not_found');
+});
+
+test('serve prints the URL and the first-start key, which then authenticates; a CLI-made key works too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'feedloop-serve-'));
+  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, FEEDLOOP_DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn', FEEDLOOP_API_KEY: '', DATABASE_URL: '' } });
+  try {
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const deadline = Date.now() + 10_000;
+    while (!/Configuration:/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+    const key = /(fl_sk_\S+)/.exec(out)?.[1];
+    assert.ok(url && key, out);
+    assert.match(out, /FEEDLOOP_DATA_DIR=/);
+    const health = await fetch(`${url}/healthz`);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const missing = await fetch(`${url}/api/v1/feedback/nope`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(missing.status, 404);
+    const wrong = await fetch(`${url}/api/v1/feedback/nope`, { headers: { authorization: 'Bearer fl_sk_wrong' } });
+    assert.equal(wrong.status, 401);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

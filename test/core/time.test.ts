@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseDuration, parseTimestamp } from '../../src/core/time.js';
+import { createContentHasher, normalizeText } from '../../src/core/text.js';
+
+test('ISO 8601 timestamps with Z, offsets, no zone (UTC), a space, and long fractions', () => {
+  const t = Date.UTC(2023, 11, 7, 15, 0, 0);
+  assert.equal(parseTimestamp('2023-12-07T15:00:00.000Z'), t);
+  assert.equal(parseTimestamp('2023-12-07T17:00:00+02:00'), t);
+  assert.equal(parseTimestamp('2023-12-07T10:00:00-0500'), t);
+  assert.equal(parseTimestamp('2023-12-07T15:00:00'), t);
+  assert.equal(parseTimestamp('2023-12-07 15:00:00.123456'), t + 123);
+  assert.equal(parseTimestamp('2023-12-07'), Date.UTC(2023, 11, 7));
+});
+
+test('text that is not an ISO 8601 date-time is rejected', () => {
+  for (const bad of ['', 'yesterday', 'Dec 7 2023', '2023-02-30T00:00:00Z', '2023-13-01', '2023-12-07T25:00:00Z', '1701961200']) {
+    assert.equal(parseTimestamp(bad), null, bad);
+  }
+});
+
+test('durations in configuration', () => {
+  assert.equal(parseDuration('120s'), 120_000);
+  assert.equal(parseDuration('90'), 90_000);
+  assert.equal(parseDuration('24h'), 86_400_000);
+  assert.equal(parseDuration('7d'), 604_800_000);
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('soon'), null);
+});
+
+test('content hashes ignore white space differences and Unicode composition, and depend on the secret', () => {
+  const hash = createContentHasher('secret-a');
+  assert.equal(normalizeText('  caf\u0065\u0301\n\tau  lait '), 'caf\u00e9 au lait');
+  assert.equal(hash('café  au\nlait'), hash('cafe\u0301 au lait'));
+  assert.notEqual(hash('café au lait'), hash('Café au lait'));
+  assert.notEqual(hash('x'), createContentHasher('secret-b')('x'));
+});

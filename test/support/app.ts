@@ -1,0 +1,67 @@
+// Test support: a real server (real SQLite file in a temporary directory) driven in-process.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createServer, type Server } from '../../src/server.js';
+
+export interface TestServer extends Server {
+  config: Config;
+  /** A secret key of the default project. */
+  key: string;
+  dataDir: string;
+  post(path: string, body: unknown, key?: string): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  get(path: string, key?: string): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** Stops the server and deletes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export const TEST_KEY = 'fl_sk_test_0123456789abcdefghijklmnopqrstuvwxyz';
+
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'feedloop-test-'));
+  const config = loadConfig({ FEEDLOOP_DATA_DIR: dir, LOG_LEVEL: 'silent', FEEDLOOP_API_KEY: TEST_KEY, FEEDLOOP_PII_THREADS: '0', ...env });
+  const server = await createServer(config);
+  await server.keys.ensure(TEST_KEY);
+  const call = async (method: 'GET' | 'POST', url: string, body: unknown, key: string) => {
+    const response = await server.app.inject({
+      method, url, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    let parsed: unknown = response.body;
+    try { parsed = response.json(); } catch { /* not JSON */ }
+    return { status: response.statusCode, body: parsed as any, headers: response.headers as Record<string, unknown> };
+  };
+  return {
+    ...server, config, key: TEST_KEY, dataDir: dir,
+    post: (path, body, key = TEST_KEY) => call('POST', path, body, key),
+    get: (path, key = TEST_KEY) => call('GET', path, undefined, key),
+    async destroy() {
+      await server.close();
+      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const FEEDBACK = '/event-ingestion/api/v1/events/feedback';
+export const V1_INTERACTIONS = '/event-ingestion/api/v1/events/interactions';
+export const V1_TRACE = '/event-ingestion/api/v1/events/trace_interaction';
+export const V2_INTERACTIONS = '/event-ingestion/api/v2/events/interactions';
+export const V2_TRACE = '/event-ingestion/api/v2/events/trace_interaction';
+export const V2_CONVERSATION = '/event-ingestion/api/v2/events/trace_conversation';
+export const V2_TAGS = '/event-ingestion/api/v2/events/tags';
+
+/** A v2 interaction body; times are ISO strings derived from `at` (ms) and a 2 s generation. */
+export function interaction(endUser: string, input: string, output: string, at: number, extra: Record<string, unknown> = {}) {
+  return {
+    interaction: {
+      input, output, end_user: endUser, time_start: new Date(at - 2000).toISOString(), time_end: new Date(at).toISOString(),
+      messages: [{ role: 'user', content: input }], ...extra,
+    },
+    anonymize: false,
+  };
+}
+
+export function feedback(endUser: string, slug: string, at: number, metadata: Record<string, unknown> = {}, action: Record<string, unknown> = {}) {
+  return { feedback: { slug, ...action }, metadata: { end_user: endUser, timestamp: new Date(at).toISOString(), ...metadata } };
+}
