@@ -59,11 +59,13 @@ export class Ingestion {
     const copiedTexts = isCopy(cmd.slug) && hasContent(cmd.text) ? [...new Set([cmd.text, text!])] : [];
 
     return this.queue.run(async (tx) => {
+      // Lock first: a concurrent retry of the same event (same end user) on another instance then
+      // commits before this check runs, and is found.
+      await tx.lockEndUser(projectId, record.endUser);
       if (record.eventId !== null) {
         const existing = await tx.findFeedbackByEventId(projectId, record.eventId);
         if (existing) return existing;
       }
-      await tx.lockEndUser(projectId, record.endUser);
       const subject = subjectOf(record, copiedTexts);
       const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, this.policy)));
       if (decision.status === 'linked') Object.assign(record, decision);
@@ -139,10 +141,10 @@ export class Ingestion {
 
   private async storeInteraction(tx: StorageTransaction, { record, actions, clientChosenId }: BuiltInteraction): Promise<InteractionRecord> {
     const { projectId, endUser } = record;
+    await tx.lockEndUser(projectId, endUser);
     // A client-chosen id seen before: a retry; answer what was stored.
     const existing = clientChosenId ? await tx.findInteractionById(projectId, record.id) : null;
     if (existing) return existing;
-    await tx.lockEndUser(projectId, endUser);
     if (record.conversationAuto) {
       const neighbours = await tx.findConversationNeighbours(projectId, endUser, record.timeStart);
       record.conversationId = chooseConversation(record.timeStart, record.timeEnd, neighbours, this.policy.conversationGapMs) ?? newId();
