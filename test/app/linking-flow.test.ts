@@ -173,6 +173,18 @@ describe('isolation and idempotency', () => {
     assert.equal(t.body.status, 'pending');
   });
 
+  test('two projects may choose the same interaction id; a retry in one project stores nothing twice', async () => {
+    const other = await server.keys.create('other-ids');
+    const body = interaction('same-user', 'q', 'a', T, { id: 'chosen-by-client' });
+    const mine = await server.post(V2_INTERACTIONS, body);
+    const theirs = await server.post(V2_INTERACTIONS, { ...body, interaction: { ...body.interaction, output: 'theirs' } }, other.key);
+    const retry = await server.post(V2_INTERACTIONS, body);
+    assert.deepEqual([mine.status, theirs.status, retry.status], [200, 200, 200]);
+    assert.equal(retry.body.conversation_id, mine.body.conversation_id);
+    assert.equal((await server.get('/api/v1/interactions/chosen-by-client')).body.output, 'a');
+    assert.equal((await server.get('/api/v1/interactions/chosen-by-client', other.key)).body.output, 'theirs');
+  });
+
   test('concurrent retries with one event_id store one feedback and answer it each time', async () => {
     const u = newUser();
     await addInteraction(u, 'q', 'a', T - MIN);

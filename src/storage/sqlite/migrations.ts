@@ -18,8 +18,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX api_keys_project ON api_keys(project_id, created_at);
 
+  -- Ids are unique per project: clients may choose interaction ids, and two projects may choose alike.
   CREATE TABLE interactions (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     project_id TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
     conversation_auto INTEGER NOT NULL,
@@ -42,7 +43,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     pii_removed INTEGER NOT NULL,
     pii TEXT NOT NULL,
     received_at INTEGER NOT NULL,
-    source TEXT NOT NULL
+    source TEXT NOT NULL,
+    PRIMARY KEY (project_id, id)
   ) STRICT;
   -- The time rule and copied-text search: an end user's interactions by time_end.
   CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end);
