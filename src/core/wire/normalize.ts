@@ -71,8 +71,10 @@ export function checkInteractionBody(body: unknown, options: { inputRequired: bo
   const errors: FieldError[] = [];
   if (!isObject(body)) return errors;
   checkInteraction(body['interaction'], '/interaction', errors, options);
-  const actions = body['feedback_actions'];
-  if (Array.isArray(actions)) actions.forEach((a, k) => checkAction(a, `/feedback_actions/${k}`, errors));
+  for (const key of ['feedback_actions', 'user_feedback']) {
+    const actions = body[key];
+    if (Array.isArray(actions)) actions.forEach((a, k) => checkAction(a, `/${key}/${k}`, errors));
+  }
   return errors;
 }
 
@@ -117,14 +119,17 @@ export function toFeedbackCommand(body: FeedbackBody): FeedbackCommand {
 }
 
 /** OpenAI-style content parts are stored as their text, joined. */
-function contentText(content: WireMessage['content']): string {
+function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part['text'] === 'string' ? part['text'] : '')).filter(Boolean).join('\n');
-  return '';
+  if (content === null || content === undefined) return '';
+  if (Array.isArray(content)) {
+    return content.map((part) => (typeof part === 'string' ? part : typeof part?.text === 'string' ? part.text : '')).filter(Boolean).join('\n');
+  }
+  return JSON.stringify(content);
 }
 
-function toMessages(messages: WireMessage[] | null | undefined): Message[] | null {
-  return messages ? messages.map((m) => ({ role: m.role, content: contentText(m.content) })) : null;
+function toMessages(messages: { role?: string | null; content?: unknown }[] | null | undefined): Message[] | null {
+  return messages ? messages.map((m) => ({ role: m.role ?? 'user', content: contentText(m.content) })) : null;
 }
 
 function lastUserMessage(messages: WireMessage[]): string | null {
@@ -160,7 +165,10 @@ function toInteraction(i: Omit<WireInteraction, 'end_user'>, extra: {
   endUser: string; source: string; anonymize: boolean; traces: WireTrace[] | undefined; actions: WireFeedbackAction[] | undefined; conversationId?: string | null;
 }): InteractionCommand {
   const traces = extra.traces?.map(toTrace) ?? null;
-  const llmTrace = traces?.find((t) => t.kind === 'llm');
+  // The model of an interaction is the one that produced the answer: the last LLM call with an output
+  // (embedding calls are LLM-like traces too, without one).
+  const llmCalls = traces?.filter((t) => t.kind === 'llm') ?? [];
+  const llmTrace = llmCalls.filter((t) => t.output !== null && t.output !== '').at(-1) ?? llmCalls[0];
   return {
     clientId: nonEmptyOrNull(i.id),
     conversationId: extra.conversationId ?? nonEmptyOrNull(i.conversation_id),
@@ -190,7 +198,7 @@ const anonymizeDefault = (v: boolean | null | undefined): boolean => v !== false
 export function toInteractionCommand(body: InteractionBody, source: string): InteractionCommand {
   return toInteraction(body.interaction, {
     endUser: body.interaction.end_user, source, anonymize: anonymizeDefault(body.anonymize),
-    traces: body.traces, actions: body.feedback_actions,
+    traces: body.traces, actions: [...(body.feedback_actions ?? []), ...(body.user_feedback ?? [])],
   });
 }
 

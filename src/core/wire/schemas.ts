@@ -15,17 +15,21 @@ const Tags = Type.Record(Type.String(), Type.String());
 const StringList = Type.Array(Type.String());
 
 /** OpenAI-style content: a string, null (tool calls) or an array of parts such as {type: 'text', text}. */
-const MessageContent = Type.Unsafe<string | null | Array<Record<string, unknown>>>({
+const MessageContent = Type.Unsafe<string | null | unknown[]>({
   type: ['string', 'null', 'array'],
-  items: { type: 'object' },
 });
 export const MessageSchema = Type.Object({ role: Type.String(), content: Opt(MessageContent) });
 export type WireMessage = Static<typeof MessageSchema>;
 
 /** An LLM call `{model, messages, output, ...}` or a retrieval/tool step `{source, input, outputs}`. */
+/** Messages recorded inside traces are kept as sent by tracing tools: role and content of any JSON shape. */
+const TraceMessageSchema = Type.Object({
+  role: Opt(NullableString()),
+  content: Opt(Type.Unknown()),
+});
 export const TraceSchema = Type.Object({
   model: Opt(NullableString()),
-  messages: Opt(Type.Unsafe<WireMessage[] | null>({ type: ['array', 'null'], items: MessageSchema })),
+  messages: Opt(Type.Unsafe<Static<typeof TraceMessageSchema>[] | null>({ type: ['array', 'null'], items: TraceMessageSchema })),
   output: Opt(NullableString()),
   input: Opt(NullableString()),
   system_prompt: Opt(NullableString()),
@@ -99,12 +103,15 @@ export const TraceInteractionBodySchema = Type.Object({
   interaction: Type.Object({ ...interactionFields, input: Type.String() }),
   traces: Opt(Type.Array(TraceSchema)),
   feedback_actions: Opt(Type.Array(FeedbackActionSchema)),
+  /** What Nebuly's sync tools (e.g. the Langfuse and Claude exporters) call feedback_actions. */
+  user_feedback: Opt(Type.Array(FeedbackActionSchema)),
   anonymize: Anonymize,
 });
 export type InteractionBody = {
   interaction: WireInteraction;
   traces?: WireTrace[] | undefined;
   feedback_actions?: WireFeedbackAction[] | undefined;
+  user_feedback?: WireFeedbackAction[] | undefined;
   anonymize?: boolean | null | undefined;
 };
 

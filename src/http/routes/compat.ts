@@ -57,6 +57,8 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   interactionRoute('v1/events/trace_interaction', TraceInteractionBodySchema, 'v1/trace_interaction', true);
   interactionRoute('v2/events/interactions', V2InteractionBodySchema, 'v2/interactions', false);
   interactionRoute('v2/events/trace_interaction', TraceInteractionBodySchema, 'v2/trace_interaction', true);
+  // v3 is what Nebuly's current sync tools post to; its body is v2's (feedback as `user_feedback`).
+  interactionRoute('v3/events/trace_interaction', TraceInteractionBodySchema, 'v3/trace_interaction', true);
 
   app.post(`${PREFIX}/v2/events/trace_conversation`, {
     schema: { body: TraceConversationBodySchema, response: { 200: ConversationResponse } },
