@@ -10,7 +10,9 @@ const PREFIX_LENGTH = 14;
 
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-export interface CreatedKey { record: ApiKeyRecord; key: string; project: ProjectRecord }
+export interface CreatedKey { record: ApiKeyRecord; key: string }
+
+export interface KeyOptions { kind?: ApiKeyKind; name?: string | null; origins?: string[]; key?: string }
 
 export interface Principal { projectId: string; keyId: string; kind: ApiKeyKind; origins: string[] }
 
@@ -24,20 +26,20 @@ export class Keys {
     return (await this.storage.findProjectByName(name)) ?? (await this.storage.createProject(name));
   }
 
-  async create(projectName: string, options: { kind?: ApiKeyKind; name?: string | null; origins?: string[]; key?: string } = {}): Promise<CreatedKey> {
+  async create(projectName: string, options: KeyOptions = {}): Promise<CreatedKey> {
     const project = await this.projectNamed(projectName);
-    return this.createFor(project, options);
+    return this.createInProject(project.id, options);
   }
 
-  async createFor(project: ProjectRecord, options: { kind?: ApiKeyKind; name?: string | null; origins?: string[]; key?: string } = {}): Promise<CreatedKey> {
+  async createInProject(projectId: string, options: KeyOptions = {}): Promise<CreatedKey> {
     const kind = options.kind ?? 'secret';
     const key = options.key ?? KIND_PREFIX[kind] + randomBytes(32).toString('base64url');
     const record: ApiKeyRecord = {
-      id: newId(), projectId: project.id, kind, name: options.name ?? null, keyHash: hashKey(key),
+      id: newId(), projectId, kind, name: options.name ?? null, keyHash: hashKey(key),
       keyPrefix: key.slice(0, PREFIX_LENGTH), origins: options.origins ?? [], createdAt: Date.now(), revokedAt: null,
     };
     await this.storage.createApiKey(record);
-    return { record, key, project };
+    return { record, key };
   }
 
   /**

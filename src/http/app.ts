@@ -3,10 +3,12 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Ingestion } from '../app/ingestion.js';
 import type { Keys } from '../app/keys.js';
+import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
 import { registerAuth } from './auth.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerCompatRoutes } from './routes/compat.js';
+import { registerKeyRoutes } from './routes/keys.js';
 import { registerReadRoutes } from './routes/read.js';
 import { AJV_OPTIONS } from './validation.js';
 
@@ -26,14 +28,24 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     ajv: { customOptions: AJV_OPTIONS },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not a problem document; the hook below answers instead.
+    return503OnClosing: false,
   });
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
   registerProblemHandlers(app);
+  let closing = false;
+  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onRequest', async () => {
+    if (closing) {
+      throw new FeedloopError('storage_unavailable', 'The server is shutting down; nothing was stored, retry later',
+        { headers: { 'retry-after': '1', connection: 'close' } });
+    }
+  });
   registerAuth(app, deps.keys);
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerKeyRoutes(app, deps.keys);
   return app;
 }

@@ -19,6 +19,8 @@ function describe(e: FastifySchemaValidationError): FieldError {
     }
     case 'minLength':
       return { pointer: path, detail: params['limit'] === 1 ? 'must not be empty' : `must be at least ${params['limit'] as number} characters` };
+    case 'enum':
+      return { pointer: path, detail: `must be one of ${(params['allowedValues'] as unknown[]).join(', ')}` };
     case 'minItems':
       return { pointer: path, detail: `must hold at least ${params['limit'] as number} item(s)` };
     default:

@@ -1,0 +1,53 @@
+// Key management over HTTP: a secret key manages its own project's keys (API.md "Keys").
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { Keys } from '../../app/keys.js';
+import { FeedloopError, type FieldError } from '../../core/errors.js';
+import { formatTimestamp } from '../../core/time.js';
+import type { ApiKeyRecord } from '../../storage/port.js';
+import { projectOf } from '../auth.js';
+import { validBody } from '../validation.js';
+
+const CreateKeyBody = Type.Object({
+  kind: Type.Unsafe<'secret' | 'publishable'>({ type: 'string', enum: ['secret', 'publishable'] }),
+  origins: Type.Optional(Type.Array(Type.String())),
+  name: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'] })),
+});
+type CreateKeyBody = Static<typeof CreateKeyBody>;
+
+function checkOrigins(body: unknown): FieldError[] {
+  const origins = (body as { origins?: unknown } | null)?.origins;
+  if (!Array.isArray(origins)) return [];
+  return origins.flatMap((o, k) => {
+    if (typeof o !== 'string') return [];
+    try {
+      return new URL(o).origin === o ? [] : [{ pointer: `/origins/${k}`, detail: 'must be an origin such as https://chat.example.com (scheme, host, optional port; no path)' }];
+    } catch {
+      return [{ pointer: `/origins/${k}`, detail: 'must be an origin such as https://chat.example.com' }];
+    }
+  });
+}
+
+const keyView = (k: ApiKeyRecord) => ({
+  id: k.id, kind: k.kind, name: k.name, prefix: k.keyPrefix, origins: k.origins,
+  created_at: formatTimestamp(k.createdAt), revoked_at: k.revokedAt === null ? null : formatTimestamp(k.revokedAt),
+});
+
+export function registerKeyRoutes(app: FastifyInstance, keys: Keys): void {
+  app.post('/api/v1/keys', { schema: { body: CreateKeyBody }, attachValidation: true }, async (request, reply) => {
+    const body = validBody<CreateKeyBody>(request, checkOrigins);
+    const project = projectOf(request);
+    const created = await keys.createInProject(project, { kind: body.kind, name: body.name ?? null, origins: body.origins ?? [] });
+    reply.code(201);
+    return { ...keyView(created.record), key: created.key };
+  });
+
+  app.get('/api/v1/keys', async (request) => ({ items: (await keys.list(projectOf(request))).map(keyView), next_cursor: null }));
+
+  app.delete('/api/v1/keys/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const revoked = await keys.revoke(id, projectOf(request));
+    if (!revoked) throw new FeedloopError('not_found', `No key ${id} in this project`);
+    return keyView(revoked);
+  });
+}
