@@ -6,6 +6,7 @@ import type { Keys } from '../app/keys.js';
 import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
 import { registerAuth } from './auth.js';
+import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerKeyRoutes } from './routes/keys.js';
@@ -21,7 +22,7 @@ export interface AppDependencies {
   logLevel: string;
 }
 
-export function buildApp(deps: AppDependencies): FastifyInstance {
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: deps.logLevel },
     // Per-request log lines cost more than the ingestion itself; errors are still logged.
@@ -34,6 +35,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
+  await registerOpenApi(app);
   registerProblemHandlers(app);
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
@@ -47,5 +49,6 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerKeyRoutes(app, deps.keys);
+  await app.ready();
   return app;
 }

@@ -78,7 +78,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     sendProblem(reply, new FeedloopError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request));
 
   // The `type` of every problem resolves on this server to a short description.
-  app.get('/problems/:code', { config: { access: 'public' } }, async (request, reply) => {
+  app.get('/problems/:code', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const code = (request.params as { code: string }).code as ErrorCode;
     const entry = ERRORS[code];
     if (!entry) throw new FeedloopError('not_found', `No problem type ${code}`);
