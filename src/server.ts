@@ -31,7 +31,7 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
     clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs,
   });
   const keys = new Keys(storage);
-  const app = buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel });
+  const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel });
 
   const sweep = async () => {
     try {
