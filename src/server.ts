@@ -8,9 +8,9 @@ import { WriteQueue } from './app/write-queue.js';
 import type { Config } from './config.js';
 import { createContentHasher } from './core/text.js';
 import { buildApp } from './http/app.js';
+import { createAnonymizer } from './pii-pool/index.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/port.js';
-import { createPiiAnonymizer } from './app/pii-anonymizer.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -24,7 +24,7 @@ export interface Server {
 
 export async function createServer(config: Config, options: { anonymizer?: Anonymizer } = {}): Promise<Server> {
   const storage = await openStorage(config);
-  const anonymizer = options.anonymizer ?? (await createPiiAnonymizer(config.piiThreads));
+  const anonymizer = options.anonymizer ?? createAnonymizer({ threads: config.piiThreads });
   const hash = createContentHasher(await storage.installationSecret());
   const queue = new WriteQueue(storage);
   const ingestion = new Ingestion(queue, anonymizer, hash, {

@@ -385,7 +385,7 @@ describe('GET /api/v1/feedback/{id}', () => {
     assert.deepEqual(f.pii, {});
   });
 
-  test('removes PII from text under anonymize: true and counts it', { todo: 'the PII step is a pass-through until src/pii-pool lands' }, async () => {
+  test('removes PII from text under anonymize: true and counts it', async () => {
     const res = await server.post(FEEDBACK, feedback(user(), 'comment', T0, { anonymize: true }, { text: 'Write to me at jane.doe@example.com please' }));
     const f = (await server.get(`/api/v1/feedback/${res.body.id}`)).body;
     assert.ok(!String(f.text).includes('jane.doe@example.com'), f.text);

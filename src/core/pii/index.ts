@@ -1,0 +1,79 @@
+// PII detector: finds personal data in chat text and replaces each item with a typed placeholder
+// such as [EMAIL]. Pure: no I/O, no environment, lexicons are built once at module load.
+//
+// Each detector appends spans; overlaps are resolved by type priority (validated patterns beat
+// context-based guesses), then by length. Every detector is one pass of bounded, look-behind
+// anchored regexes (or a scan from '@'), so time is linear in the input length.
+import { detectEmails, detectPhones } from './contact.js';
+import { detectDatesOfBirth } from './dates-of-birth.js';
+import { detectIdentityDocuments } from './identity-documents.js';
+import { detectNumbers } from './numbers.js';
+import { detectPersons } from './person-names.js';
+import { detectSecrets } from './secrets.js';
+import { detectStreetAddresses } from './street-addresses.js';
+import { PRIORITY, type Anonymized, type PiiCounts, type Span } from './types.js';
+
+export type { Anonymized, PiiCounts, PiiType, Span } from './types.js';
+
+/** All PII spans of `text`, non-overlapping, in text order. */
+export function detectPii(text: string): Span[] {
+  const spans: Span[] = [];
+  detectSecrets(text, spans);
+  detectEmails(text, spans);
+  detectNumbers(text, spans);
+  detectIdentityDocuments(text, spans);
+  detectDatesOfBirth(text, spans);
+  detectPhones(text, spans);
+  detectStreetAddresses(text, spans);
+  const contacts = spans.filter((s) => s.type === 'EMAIL' || s.type === 'PHONE');
+  detectPersons(text, spans, contacts);
+  return resolveOverlaps(spans);
+}
+
+function resolveOverlaps(spans: Span[]): Span[] {
+  if (spans.length <= 1) return spans;
+  const ranked = [...spans].sort(
+    (a, b) => PRIORITY[b.type] - PRIORITY[a.type] || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
+  const kept: Span[] = [];
+  if (ranked.length <= 32) {
+    for (const span of ranked) {
+      if (span.end <= span.start) continue;
+      if (!kept.some((k) => span.start < k.end && k.start < span.end)) kept.push(span);
+    }
+  } else {
+    // Many spans (long inputs): mark taken characters so each check costs the span length.
+    let limit = 0;
+    for (const span of ranked) limit = Math.max(limit, span.end);
+    const taken = new Uint8Array(limit);
+    for (const span of ranked) {
+      if (span.end <= span.start) continue;
+      let free = true;
+      for (let i = span.start; i < span.end; i++) {
+        if (taken[i] === 1) {
+          free = false;
+          break;
+        }
+      }
+      if (!free) continue;
+      taken.fill(1, span.start, span.end);
+      kept.push(span);
+    }
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+export function anonymizeText(text: string): Anonymized {
+  const spans = detectPii(text);
+  const counts: PiiCounts = {};
+  if (spans.length === 0) return { text, counts };
+  let result = '';
+  let cursor = 0;
+  for (const span of spans) {
+    result += text.slice(cursor, span.start) + `[${span.type}]`;
+    cursor = span.end;
+    counts[span.type] = (counts[span.type] ?? 0) + 1;
+  }
+  result += text.slice(cursor);
+  return { text: result, counts };
+}
