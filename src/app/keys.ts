@@ -23,7 +23,16 @@ export class Keys {
   constructor(private readonly storage: Storage, private readonly cacheMs = 1000) {}
 
   async projectNamed(name: string): Promise<ProjectRecord> {
-    return (await this.storage.findProjectByName(name)) ?? (await this.storage.createProject(name));
+    const existing = await this.storage.findProjectByName(name);
+    if (existing) return existing;
+    try {
+      return await this.storage.createProject(name);
+    } catch (error) {
+      // Another process (a second instance starting at the same moment) created it first.
+      const created = await this.storage.findProjectByName(name);
+      if (created) return created;
+      throw error;
+    }
   }
 
   async create(projectName: string, options: KeyOptions = {}): Promise<CreatedKey> {
@@ -52,7 +61,12 @@ export class Keys {
       if (existing.revokedAt !== null) throw new Error('FEEDLOOP_API_KEY names a key that was revoked');
       return false;
     }
-    await this.create(DEFAULT_PROJECT, { key, name: 'FEEDLOOP_API_KEY' });
+    try {
+      await this.create(DEFAULT_PROJECT, { key, name: 'FEEDLOOP_API_KEY' });
+    } catch (error) {
+      if (await this.storage.findApiKeyByHash(hashKey(key))) return false; // created by a concurrent start
+      throw error;
+    }
     return true;
   }
 

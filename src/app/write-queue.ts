@@ -5,6 +5,11 @@
 import type { Storage, StorageTransaction } from '../storage/port.js';
 
 type Job<T> = (tx: StorageTransaction) => Promise<T>;
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be retried. */
+const TRANSIENT_CODES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
+const isTransient = (error: unknown) => TRANSIENT_CODES.has((error as { code?: string } | null)?.code ?? '');
 interface Pending { job: Job<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
 export interface WriteQueueOptions {
@@ -51,7 +56,7 @@ export class WriteQueue {
     }
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(batch: Pending[], attempt = 1): Promise<void> {
     let results: unknown[];
     try {
       results = await this.storage.transaction(async (tx) => {
@@ -61,6 +66,8 @@ export class WriteQueue {
       });
     } catch (error) {
       if (batch.length === 1) {
+        // A deadlock or serialization failure between instances aborts one side; its job is safe to re-run.
+        if (isTransient(error) && attempt < MAX_ATTEMPTS) return this.commit(batch, attempt + 1);
         batch[0]!.reject(error);
         return;
       }

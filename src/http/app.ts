@@ -6,6 +6,7 @@ import type { Keys } from '../app/keys.js';
 import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
 import { registerAuth } from './auth.js';
+import { registerJsonParser } from './json-parser.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerCompatRoutes } from './routes/compat.js';
@@ -34,6 +35,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  registerJsonParser(app);
 
   await registerOpenApi(app);
   registerProblemHandlers(app);

@@ -196,3 +196,14 @@ describe('isolation and idempotency', () => {
     assert.equal(stored.filter((f: { event_id: string }) => f.event_id === `evt-${u}`).length, 1);
   });
 });
+
+describe('text that some databases cannot store', () => {
+  test('a NUL character is accepted and stored as U+FFFD, the same on every backend', async () => {
+    const u = newUser();
+    const id = await addInteraction(u, 'q\u0000', 'answer with \u0000 inside', T);
+    const stored = (await server.get(`/api/v1/interactions/${id}`)).body;
+    assert.equal(stored.output, 'answer with \uFFFD inside');
+    const f = await sendFeedback(u, 'comment', T + 1000, { output: 'answer with \u0000 inside' }, { text: 'bad \u0000 byte' });
+    assert.equal(f.interaction_id, id);
+  });
+});

@@ -1,0 +1,384 @@
+// The shared storage adapter: PostgreSQL through a bounded connection pool (node-postgres), for
+// several stateless server instances behind a load balancer. Transactions run at READ COMMITTED;
+// what must not race between instances is serialised with transaction-scoped advisory locks (per
+// end user for linking, per idempotency key for retries), taken before the reads that decide a write.
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import type { ConversationNeighbours } from '../../core/conversations.js';
+import { newId } from '../../core/ids.js';
+import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
+import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import {
+  FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
+  multiRowInsert, summaryFromRow, tagUpdateFromRow, type Row,
+} from './rows.js';
+
+const SUMMARY = 'id, time_start, time_end, input, output, conversation_id';
+/** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
+const RELINK_LIMIT = 1000;
+/** Session advisory lock held while migrating: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
+const MIGRATION_LOCK = '7378705444617158512';
+const INT8_OID = 20;
+
+export interface PostgresStorageOptions {
+  connectionString: string;
+  /** Connections in the pool (default 10): the most transactions and reads that run at once. */
+  poolSize?: number;
+}
+
+/** What both the pool (reads) and a checked-out client (transactions) offer. */
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/**
+ * BIGINT columns hold millisecond times, far below 2^53: parse them to numbers. Set on this pool
+ * only, not on the driver's global parsers, so other users of `pg` in the process are unaffected.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** SQL text -> prepared statement name, so each connection parses a statement once. */
+const statementNames = new Map<string, string>();
+function statement(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `feedloop_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
+async function rows(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
+  return (await db.query<Row>(statement(text, values))).rows;
+}
+
+async function one(db: Queryable, text: string, values: unknown[] = []): Promise<Row | null> {
+  return (await rows(db, text, values))[0] ?? null;
+}
+
+/** Rows of a UNION ALL of labelled sub-queries (first column `kind`), grouped by label. */
+async function labelled(db: Queryable, text: string, values: unknown[]): Promise<Map<string, Row[]>> {
+  const byKind = new Map<string, Row[]>();
+  for (const row of await rows(db, text, values)) {
+    const kind = row['kind'] as string;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), row]);
+  }
+  return byKind;
+}
+
+const first = (byKind: Map<string, Row[]>, kind: string): InteractionSummary | null => {
+  const row = byKind.get(kind)?.[0];
+  return row ? summaryFromRow(row) : null;
+};
+
+export class PostgresStorage implements Storage {
+  readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: true };
+  private readonly pool: pg.Pool;
+  private secret: string | null = null;
+
+  constructor(options: PostgresStorageOptions) {
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, types });
+    // An idle connection that the server closes (restart, failover) is dropped by the pool and
+    // replaced on next use; without a listener the 'error' event would end the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      // Two instances starting at once: the second waits here, then finds nothing left to apply.
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+        const { rows: [current] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
+        for (let v = current?.version ?? 0; v < POSTGRES_MIGRATIONS.length; v++) {
+          // DDL is transactional in PostgreSQL: a migration applies completely or not at all.
+          await client.query('BEGIN');
+          try {
+            await client.query(POSTGRES_MIGRATIONS[v]!);
+            await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        }
+        await client.query("INSERT INTO settings (key, value) VALUES ('installation_secret', $1) ON CONFLICT (key) DO NOTHING",
+          [randomBytes(32).toString('base64url')]);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } catch (error) {
+      // The connection may still hold the session lock or an open transaction: do not reuse it.
+      broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    // Each transaction has its own connection, so concurrent transactions of this process are as
+    // safe as those of different processes (the advisory locks serialise what must not interleave).
+    const client = await this.pool.connect();
+    const onError = () => undefined; // a dropped connection fails the pending query instead
+    client.on('error', onError);
+    let released = false;
+    const release = (error?: Error) => {
+      if (released) return;
+      released = true;
+      client.off('error', onError);
+      client.release(error);
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(this.createTransaction(client));
+      await client.query('COMMIT');
+      release();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').then(() => release(), (e: Error) => release(e));
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  async installationSecret(): Promise<string> {
+    if (this.secret === null) {
+      const row = await one(this.pool, "SELECT value FROM settings WHERE key = 'installation_secret'");
+      if (!row) throw new Error('storage is not migrated');
+      this.secret = row['value'] as string;
+    }
+    return this.secret;
+  }
+
+  async createProject(name: string): Promise<ProjectRecord> {
+    const project = { id: newId(), name, createdAt: Date.now() };
+    await this.pool.query('INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)', [project.id, name, project.createdAt]);
+    return project;
+  }
+
+  async findProjectByName(name: string): Promise<ProjectRecord | null> {
+    const row = await one(this.pool, 'SELECT id, name, created_at FROM projects WHERE name = $1', [name]);
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.pool.query(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)`,
+    [k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, jsonParam(k.origins), k.createdAt, k.revokedAt]);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = await one(this.pool, 'SELECT * FROM api_keys WHERE key_hash = $1', [keyHash]);
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async listApiKeys(projectId: string | null): Promise<ApiKeyRecord[]> {
+    const found = projectId === null
+      ? await rows(this.pool, 'SELECT * FROM api_keys ORDER BY created_at, id')
+      : await rows(this.pool, 'SELECT * FROM api_keys WHERE project_id = $1 ORDER BY created_at, id', [projectId]);
+    return found.map(apiKeyFromRow);
+  }
+
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
+    // One statement: a key revoked twice keeps its first revocation time.
+    const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3)
+      WHERE id = (SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1)
+      RETURNING *`, [idOrPrefix, projectId, at]);
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
+    const row = await one(this.pool, 'SELECT * FROM feedback WHERE project_id = $1 AND id = $2', [projectId, id]);
+    return row ? feedbackFromRow(row) : null;
+  }
+
+  async getInteraction(projectId: string, id: string): Promise<InteractionRecord | null> {
+    const row = await one(this.pool, 'SELECT * FROM interactions WHERE project_id = $1 AND id = $2', [projectId, id]);
+    return row ? interactionFromRow(row) : null;
+  }
+
+  async listFeedbackForInteraction(projectId: string, interactionId: string): Promise<FeedbackRecord[]> {
+    const found = await rows(this.pool, 'SELECT * FROM feedback WHERE interaction_id = $1 AND project_id = $2 ORDER BY timestamp, received_at, id',
+      [interactionId, projectId]);
+    return found.map(feedbackFromRow);
+  }
+
+  async orphanPending(receivedBefore: number): Promise<number> {
+    // One statement, so both tables change together without an explicit transaction.
+    const row = await one(this.pool, `WITH
+        f AS (UPDATE feedback SET status = 'orphaned' WHERE status = 'pending' AND received_at < $1 RETURNING 1),
+        t AS (UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < $1 RETURNING 1)
+      SELECT (SELECT count(*) FROM f) + (SELECT count(*) FROM t) AS changed`, [receivedBefore]);
+    return row!['changed'] as number;
+  }
+
+  private createTransaction(db: pg.PoolClient): StorageTransaction {
+    /**
+     * Serialises this transaction with every other one (in any process) that takes the same key,
+     * until commit or rollback. Under READ COMMITTED each statement sees what was committed before
+     * it started, so a read issued after the lock is granted sees the other transaction's writes:
+     * the lock and the read must be separate statements.
+     */
+    const lock = async (key: string): Promise<void> => {
+      await db.query(statement('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [key]));
+    };
+    const summaries = (found: Row[] | undefined) => (found ?? []).map(summaryFromRow);
+
+    return {
+      lockEndUser: (projectId, endUser) => lock(`${projectId}:${endUser}`),
+
+      findFeedbackByEventId: async (projectId, eventId) => {
+        // Idempotency across instances. The caller checks for the event id and then inserts; two
+        // transactions doing that at once (two instances, or this one and a retry) would both find
+        // nothing and one insert would fail on the unique index. Holding a lock on the event id from
+        // this check to commit makes the second wait until the first commits; its check (a new
+        // statement, so a new READ COMMITTED snapshot) then finds the stored row and returns it,
+        // so both requests answer the same row. The lock does not depend on the caller taking
+        // lockEndUser first, and covers a retry that changed end_user. The unique index stays as
+        // the last line of defence.
+        await lock(`feedback_event:${projectId}:${eventId}`);
+        const row = await one(db, 'SELECT * FROM feedback WHERE project_id = $1 AND event_id = $2', [projectId, eventId]);
+        return row ? feedbackFromRow(row) : null;
+      },
+
+      findInteractionById: async (projectId, id) => {
+        // Used to recognise the retry of an interaction with a client-chosen id: locked for the same
+        // reason as findFeedbackByEventId (two instances receiving the same retry both store nothing twice).
+        await lock(`interaction:${projectId}:${id}`);
+        const row = await one(db, 'SELECT * FROM interactions WHERE project_id = $1 AND id = $2', [projectId, id]);
+        return row ? interactionFromRow(row) : null;
+      },
+
+      findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
+        const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+        if (q.interactionRef !== null) {
+          const row = await one(db, `SELECT ${SUMMARY} FROM interactions WHERE project_id = $1 AND id = $2`, [q.projectId, q.interactionRef]);
+          c.byId = row ? summaryFromRow(row) : null;
+        } else if (q.inputHash !== null || q.outputHash !== null) {
+          // Both candidates in one round trip; the earliest only counts when none ended by the timestamp.
+          const hashes: [string, string][] = [];
+          if (q.outputHash !== null) hashes.push(['output_hash', q.outputHash]);
+          if (q.inputHash !== null) hashes.push(['input_hash', q.inputHash]);
+          const match = hashes.map(([column], k) => `AND ${column} = $${k + 4}`).join(' ');
+          const base = `FROM interactions WHERE project_id = $1 AND end_user = $2 ${match}`;
+          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY} ${base} AND time_end <= $3 ORDER BY time_end DESC, id DESC LIMIT 1)
+            UNION ALL (SELECT 'earliest' AS kind, ${SUMMARY} ${base} ORDER BY time_end ASC, id ASC LIMIT 1)`,
+          [q.projectId, q.endUser, q.timestamp, ...hashes.map(([, hash]) => hash)]);
+          c.contentEndedBy = first(found, 'ended_by');
+          if (!c.contentEndedBy) c.contentEarliest = first(found, 'earliest');
+        } else {
+          const base = `FROM interactions WHERE project_id = $1 AND end_user = $2`;
+          const recent = q.recentLimit > 0
+            ? `UNION ALL (SELECT 'recent' AS kind, ${SUMMARY} ${base} AND time_end BETWEEN $3 AND $5 ORDER BY time_end DESC, id DESC LIMIT $6)`
+            : '';
+          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY} ${base} AND time_end BETWEEN $3 AND $4 ORDER BY time_end DESC, id DESC LIMIT 1)
+            UNION ALL (SELECT 'after' AS kind, ${SUMMARY} ${base} AND time_end > $4 AND time_end <= $5 ORDER BY time_end ASC, id ASC LIMIT 1)
+            ${recent}`,
+          [q.projectId, q.endUser, q.from, q.timestamp, q.until, ...(q.recentLimit > 0 ? [q.recentLimit] : [])]);
+          c.timeEndedBy = first(found, 'ended_by');
+          if (!c.timeEndedBy) c.timeAfter = first(found, 'after');
+          // UNION ALL does not promise the order of its rows: sort latest first here.
+          c.recent = summaries(found.get('recent')).sort((a, b) => b.timeEnd - a.timeEnd || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+        }
+        return c;
+      },
+
+      findTagCandidates: async (projectId, endUser, timestamp, skewMs, inputHash, outputHash): Promise<TagCandidates> => {
+        const values: unknown[] = [projectId, endUser, timestamp];
+        let where = 'project_id = $1 AND end_user = $2';
+        if (outputHash !== null) { values.push(outputHash); where += ` AND output_hash = $${values.length}`; }
+        if (inputHash !== null) { values.push(inputHash); where += ` AND input_hash = $${values.length}`; }
+        // Without content the tags name an interaction only by its start time, within the skew.
+        let before = '';
+        let after = '';
+        if (inputHash === null && outputHash === null) {
+          values.push(timestamp - skewMs, timestamp + skewMs);
+          before = `AND time_start >= $${values.length - 1}`;
+          after = `AND time_start <= $${values.length}`;
+        }
+        const found = await labelled(db, `(SELECT 'started_by' AS kind, ${SUMMARY} FROM interactions WHERE ${where} AND time_start <= $3 ${before}
+            ORDER BY time_start DESC, id DESC LIMIT 1)
+          UNION ALL (SELECT 'started_after' AS kind, ${SUMMARY} FROM interactions WHERE ${where} AND time_start > $3 ${after}
+            ORDER BY time_start ASC, id ASC LIMIT 1)`, values);
+        return { startedBy: first(found, 'started_by'), startedAfter: first(found, 'started_after') };
+      },
+
+      findConversationNeighbours: async (projectId, endUser, timeStart): Promise<ConversationNeighbours> => {
+        const base = `FROM interactions WHERE project_id = $1 AND end_user = $2 AND conversation_auto`;
+        const found = await labelled(db, `(SELECT 'previous' AS kind, ${SUMMARY} ${base} AND time_start <= $3 ORDER BY time_start DESC, id DESC LIMIT 1)
+          UNION ALL (SELECT 'next' AS kind, ${SUMMARY} ${base} AND time_start > $3 ORDER BY time_start ASC, id ASC LIMIT 1)`,
+        [projectId, endUser, timeStart]);
+        return { previous: first(found, 'previous'), next: first(found, 'next') };
+      },
+
+      findRelinkableFeedback: async (projectId, endUser, interactionId, timeEnd, window) => {
+        // The three index-backed sets (unlinked of the end user, waiting for this id, provisional
+        // time links near it) in one round trip, each row once.
+        const found = await rows(db, `SELECT * FROM feedback WHERE project_id = $1 AND id IN (
+            (SELECT id FROM feedback WHERE project_id = $1 AND end_user = $2 AND status <> 'linked' ORDER BY received_at DESC LIMIT ${RELINK_LIMIT})
+            UNION ALL (SELECT id FROM feedback WHERE project_id = $1 AND interaction_ref = $3 AND status <> 'linked')
+            UNION ALL (SELECT id FROM feedback WHERE project_id = $1 AND end_user = $2 AND link = 'time' AND timestamp BETWEEN $4 AND $5))
+          ORDER BY received_at DESC, id DESC`,
+        [projectId, endUser, interactionId, timeEnd - window.before, timeEnd + window.after]);
+        return found.map(feedbackFromRow);
+      },
+
+      findUnlinkedTagUpdates: async (projectId, endUser) => {
+        const found = await rows(db, `SELECT * FROM tag_updates WHERE project_id = $1 AND end_user = $2 AND status <> 'linked'
+          ORDER BY received_at, id LIMIT ${RELINK_LIMIT}`, [projectId, endUser]);
+        return found.map(tagUpdateFromRow);
+      },
+
+      insertInteractions: async (records) => {
+        if (records.length === 0) return;
+        await db.query(statement(multiRowInsert('interactions', INTERACTION_COLUMNS), columnArrays(INTERACTION_COLUMNS, records)));
+      },
+
+      insertFeedback: async (records) => {
+        if (records.length === 0) return;
+        await db.query(statement(multiRowInsert('feedback', FEEDBACK_COLUMNS), columnArrays(FEEDBACK_COLUMNS, records)));
+      },
+
+      updateFeedbackLinks: async (projectId, updates: LinkUpdate[]) => {
+        if (updates.length === 0) return;
+        // One statement for all; where an id repeats, the last update wins (as if applied in order).
+        const last = [...new Map(updates.map((u) => [u.id, u])).values()];
+        await db.query(statement(`UPDATE feedback AS f SET status = u.status, link = u.link, interaction_id = u.interaction_id,
+            linked_time_end = u.linked_time_end, flags = u.flags
+          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::jsonb[])
+            AS u(id, status, link, interaction_id, linked_time_end, flags)
+          WHERE f.project_id = $1 AND f.id = u.id`,
+        [projectId, last.map((u) => u.id), last.map((u) => u.status), last.map((u) => u.link), last.map((u) => u.interactionId),
+          last.map((u) => u.linkedTimeEnd), last.map((u) => jsonParam(u.flags))]));
+      },
+
+      insertTagUpdate: async (t: TagUpdateRecord) => {
+        await db.query(statement(`INSERT INTO tag_updates (id, project_id, end_user, timestamp, input_hash, output_hash, tags, status, interaction_id, received_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+        [t.id, t.projectId, t.endUser, t.timestamp, t.inputHash, t.outputHash, jsonParam(t.tags), t.status, t.interactionId, t.receivedAt]));
+      },
+
+      markTagUpdateLinked: async (projectId, id, interactionId) => {
+        await db.query(statement(`UPDATE tag_updates SET status = 'linked', interaction_id = $3 WHERE project_id = $1 AND id = $2`,
+          [projectId, id, interactionId]));
+      },
+
+      addInteractionTags: async (projectId, interactionId, tags) => {
+        // jsonb || merges top-level keys, the right-hand side winning.
+        await db.query(statement('UPDATE interactions SET tags = tags || $3::jsonb WHERE project_id = $1 AND id = $2',
+          [projectId, interactionId, jsonParam(tags)]));
+      },
+    };
+  }
+}

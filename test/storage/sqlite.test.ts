@@ -1,0 +1,13 @@
+// The storage contract on the embedded adapter: a real SQLite file in a temporary directory per test.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { storageContract } from './contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'feedloop-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+storageContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));

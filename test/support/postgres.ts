@@ -1,0 +1,136 @@
+// Starts a throw-away PostgreSQL server for tests: initdb into a temporary directory, listen on a
+// free loopback port (and a unix socket in the same directory), fsync off. Each test file gets its
+// own server and creates fresh databases on it; stop() shuts the server down and removes the files.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+export interface PostgresServer {
+  /** URL of the server's `postgres` database (superuser `postgres`, no password). */
+  url: string;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(name?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The directory holding initdb, pg_ctl and postgres, or null when no server is installed. */
+export function postgresBinDir(): string | null {
+  const candidates: string[] = [];
+  try {
+    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch { /* no pg_config on PATH */ }
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    candidates.push(...versions.map((v) => join(debian, v, 'bin')));
+  }
+  return candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(dir, b)))) ?? null;
+}
+
+/**
+ * Why PostgreSQL tests cannot run here, or null when they can. Under CI (CI=true) a missing server
+ * is an error, not a reason to skip: the tests would otherwise pass without testing anything.
+ */
+export function postgresUnavailable(): string | null {
+  if (postgresBinDir() !== null) return null;
+  const reason = 'PostgreSQL server binaries (initdb, pg_ctl, postgres) not found via `pg_config --bindir` or /usr/lib/postgresql/*/bin; run .ci/run-postgres-setup.sh';
+  if (process.env['CI'] === 'true') throw new Error(`${reason} (required when CI=true)`);
+  return reason;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+let databases = 0;
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  if (bin === null) throw new Error(postgresUnavailable() ?? 'PostgreSQL not found');
+  // initdb refuses to run as root: run the server tools as the postgres user, owning the directory.
+  const asRoot = process.getuid?.() === 0;
+  const tool = (name: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, name), ...args]) : run(join(bin, name), args);
+
+  const dir = await mkdtemp(join(tmpdir(), 'feedloop-pg-'));
+  const data = join(dir, 'data');
+  const log = join(dir, 'server.log');
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    await chown(dir, uid, gid);
+    await writeFile(log, '');
+    await chown(log, uid, gid);
+  }
+  const removeDir = () => rm(dir, { recursive: true, force: true });
+  try {
+    await tool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+
+  let port = 0;
+  for (let attempt = 0; ; attempt++) {
+    // The port is free when chosen but could be taken before the server binds it: try another.
+    port = await freePort();
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    try {
+      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', options]);
+      break;
+    } catch (error) {
+      if (attempt >= 2) {
+        await removeDir();
+        throw error;
+      }
+    }
+  }
+
+  // pg_ctl detaches the server: if this process is killed (a CI timeout, Ctrl-C) before stop(),
+  // a watchdog stops the server and removes its files once this process is gone.
+  const pgCtl = join(bin, 'pg_ctl');
+  const stopCommand = `${asRoot ? 'runuser -u postgres -- ' : ''}'${pgCtl}' stop -D '${data}' -m immediate -w >/dev/null 2>&1; rm -rf '${dir}'`;
+  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null && [ -d '${data}' ]; do sleep 1; done; [ -d '${data}' ] && { ${stopCommand}; }`],
+    { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+
+  const base = `postgres://postgres@127.0.0.1:${port}`;
+  let stopped = false;
+  return {
+    url: `${base}/postgres`,
+    async createDatabase(name = `test_${process.pid}_${++databases}`) {
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+      return `${base}/${encodeURIComponent(name)}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await tool('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+      } finally {
+        await removeDir();
+      }
+    },
+  };
+}
