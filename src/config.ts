@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   /** postgres://... selects PostgreSQL; null keeps the embedded SQLite file under dataDir. */
   databaseUrl: string | null;
+  /** Connections in the PostgreSQL pool of this instance. */
+  databasePoolSize: number;
   /** Ensures a default project with this secret key (scripts, tests, deployments). */
   apiKey: string | null;
   clockSkewMs: number;
@@ -27,6 +29,7 @@ export const SETTINGS = [
   ['HOST', '127.0.0.1', 'interface to listen on (0.0.0.0 for all)'],
   ['FEEDLOOP_DATA_DIR', './data', 'directory of the embedded SQLite database'],
   ['DATABASE_URL', '', 'postgres://user:pass@host/db selects PostgreSQL instead of SQLite'],
+  ['FEEDLOOP_DB_POOL', '10', 'PostgreSQL connections per instance'],
   ['FEEDLOOP_API_KEY', '', 'ensures a default project with this secret key'],
   ['FEEDLOOP_CLOCK_SKEW', '120s', 'tolerance for front-end clocks when linking by time'],
   ['FEEDLOOP_LOOKBACK', '24h', 'how far back the time rule looks for the interaction'],
@@ -70,6 +73,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: value(env, 'HOST'),
     dataDir: resolve(value(env, 'FEEDLOOP_DATA_DIR')),
     databaseUrl,
+    databasePoolSize: integer(env, 'FEEDLOOP_DB_POOL', 1, 1000),
     apiKey: value(env, 'FEEDLOOP_API_KEY') || null,
     clockSkewMs: duration(env, 'FEEDLOOP_CLOCK_SKEW'),
     lookbackMs: duration(env, 'FEEDLOOP_LOOKBACK'),
@@ -86,7 +90,7 @@ export function describeConfig(c: Config): string[] {
   const mask = (s: string | null) => (s === null ? '(not set)' : `${s.slice(0, 6)}…`);
   const url = c.databaseUrl === null ? '(not set: embedded SQLite)' : c.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   return [
-    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
+    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
     `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,

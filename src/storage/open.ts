@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { Storage } from './port.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 
-export interface StorageSettings { dataDir: string; databaseUrl: string | null }
+export interface StorageSettings { dataDir: string; databaseUrl: string | null; databasePoolSize?: number }
 
 export async function openStorage(settings: StorageSettings): Promise<Storage> {
   let storage: Storage;
   if (settings.databaseUrl !== null) {
     // Loaded on demand: the embedded default never loads the PostgreSQL driver.
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
-    storage = new PostgresStorage({ connectionString: settings.databaseUrl });
+    storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10 });
   } else {
     storage = new SqliteStorage({ filename: join(settings.dataDir, 'feedloop.sqlite') });
   }
