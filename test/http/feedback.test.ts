@@ -4,29 +4,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { FEEDBACK, feedback, interaction, startTestServer, V2_INTERACTIONS, type TestServer } from '../support/app.js';
+import { FEEDBACK, feedback, interaction, startTestServer, V2_INTERACTIONS, type TestServer, assertProblem } from '../support/app.js';
 
 const SLUGS = ['thumbs_up', 'thumbs_down', 'copy_input', 'copy_output', 'paste', 'rating', 'comment', 'regenerate', 'edit'];
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const user = () => `user-${randomUUID()}`;
 
-type Response = Awaited<ReturnType<TestServer['post']>>;
-
-/** Asserts an RFC 9457 problem of `status`; with `pointers`, that exactly these fields are listed. */
-function assertProblem(res: Response, status: number, pointers?: string[]): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-  assert.equal(typeof res.body.type, 'string');
-  assert.equal(typeof res.body.title, 'string');
-  assert.equal(res.body.status, status);
-  assert.equal(typeof res.body.detail, 'string');
-  if (pointers) {
-    const listed = (res.body.errors as { pointer: string; detail: string }[]).map((e) => e.pointer).sort();
-    assert.deepEqual(listed, [...pointers].sort());
-    for (const e of res.body.errors) assert.equal(typeof e.detail, 'string');
-  }
-}
 
 let server: TestServer;
 before(async () => { server = await startTestServer(); });

@@ -8,7 +8,7 @@ import { ChainStep, ChainStepName, RAGSource } from '@nebuly-ai/nebuly-js-sdk/di
 import { prepareDataForInterctionEndpoint } from '@nebuly-ai/nebuly-js-sdk/dist/endpoint_connection.js';
 import {
   FEEDBACK, feedback, interaction, startTestServer, V1_INTERACTIONS, V1_TRACE, V2_CONVERSATION, V2_INTERACTIONS, V2_TAGS, V2_TRACE,
-  type TestServer,
+  type TestServer, assertProblem,
 } from '../support/app.js';
 
 const T0 = Date.parse('2024-04-02T09:00:00.000Z');
@@ -16,15 +16,6 @@ const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const user = () => `user-${randomUUID()}`;
 
-type Response = Awaited<ReturnType<TestServer['post']>>;
-
-function assertProblem(res: Response, status: number, pointers?: string[]): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-  assert.equal(res.body.status, status);
-  for (const key of ['type', 'title', 'detail']) assert.equal(typeof res.body[key], 'string', key);
-  if (pointers) assert.deepEqual((res.body.errors as { pointer: string }[]).map((e) => e.pointer).sort(), [...pointers].sort());
-}
 
 let server: TestServer;
 before(async () => { server = await startTestServer(); });

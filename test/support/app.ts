@@ -1,4 +1,5 @@
 // Test support: a real server (real SQLite file in a temporary directory) driven in-process.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,4 +65,19 @@ export function interaction(endUser: string, input: string, output: string, at: 
 
 export function feedback(endUser: string, slug: string, at: number, metadata: Record<string, unknown> = {}, action: Record<string, unknown> = {}) {
   return { feedback: { slug, ...action }, metadata: { end_user: endUser, timestamp: new Date(at).toISOString(), ...metadata } };
+}
+
+export type TestResponse = Awaited<ReturnType<TestServer['post']>>;
+
+/** Asserts an RFC 9457 problem of `status`; with `pointers`, that exactly these fields are listed. */
+export function assertProblem(res: TestResponse, status: number, pointers?: string[]): void {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  assert.equal(res.body.status, status);
+  for (const key of ['type', 'title', 'detail']) assert.equal(typeof res.body[key], 'string', key);
+  if (pointers) {
+    const listed = (res.body.errors as { pointer: string; detail: string }[]).map((e) => e.pointer).sort();
+    assert.deepEqual(listed, [...pointers].sort());
+    for (const e of res.body.errors) assert.equal(typeof e.detail, 'string');
+  }
 }

@@ -9,13 +9,13 @@ import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
-  multiRowInsert, summaryFromRow, tagUpdateFromRow, type Row,
+  multiRowInsert, tagUpdateFromRow, type Row,
 } from './rows.js';
 
-const SUMMARY = 'id, time_start, time_end, input, output, conversation_id';
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
 /** Session advisory lock held while migrating: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
@@ -263,7 +263,7 @@ export class PostgresStorage implements Storage {
       findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
         const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         if (q.interactionRef !== null) {
-          const row = await one(db, `SELECT ${SUMMARY} FROM interactions WHERE project_id = $1 AND id = $2`, [q.projectId, q.interactionRef]);
+          const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND id = $2`, [q.projectId, q.interactionRef]);
           c.byId = row ? summaryFromRow(row) : null;
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both candidates in one round trip; the earliest only counts when none ended by the timestamp.
@@ -272,18 +272,18 @@ export class PostgresStorage implements Storage {
           if (q.inputHash !== null) hashes.push(['input_hash', q.inputHash]);
           const match = hashes.map(([column], k) => `AND ${column} = $${k + 4}`).join(' ');
           const base = `FROM interactions WHERE project_id = $1 AND end_user = $2 ${match}`;
-          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY} ${base} AND time_end <= $3 ORDER BY time_end DESC, id DESC LIMIT 1)
-            UNION ALL (SELECT 'earliest' AS kind, ${SUMMARY} ${base} ORDER BY time_end ASC, id ASC LIMIT 1)`,
+          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end <= $3 ORDER BY time_end DESC, id DESC LIMIT 1)
+            UNION ALL (SELECT 'earliest' AS kind, ${SUMMARY_COLUMNS} ${base} ORDER BY time_end ASC, id ASC LIMIT 1)`,
           [q.projectId, q.endUser, q.timestamp, ...hashes.map(([, hash]) => hash)]);
           c.contentEndedBy = first(found, 'ended_by');
           if (!c.contentEndedBy) c.contentEarliest = first(found, 'earliest');
         } else {
           const base = `FROM interactions WHERE project_id = $1 AND end_user = $2`;
           const recent = q.recentLimit > 0
-            ? `UNION ALL (SELECT 'recent' AS kind, ${SUMMARY} ${base} AND time_end BETWEEN $3 AND $5 ORDER BY time_end DESC, id DESC LIMIT $6)`
+            ? `UNION ALL (SELECT 'recent' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end BETWEEN $3 AND $5 ORDER BY time_end DESC, id DESC LIMIT $6)`
             : '';
-          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY} ${base} AND time_end BETWEEN $3 AND $4 ORDER BY time_end DESC, id DESC LIMIT 1)
-            UNION ALL (SELECT 'after' AS kind, ${SUMMARY} ${base} AND time_end > $4 AND time_end <= $5 ORDER BY time_end ASC, id ASC LIMIT 1)
+          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end BETWEEN $3 AND $4 ORDER BY time_end DESC, id DESC LIMIT 1)
+            UNION ALL (SELECT 'after' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end > $4 AND time_end <= $5 ORDER BY time_end ASC, id ASC LIMIT 1)
             ${recent}`,
           [q.projectId, q.endUser, q.from, q.timestamp, q.until, ...(q.recentLimit > 0 ? [q.recentLimit] : [])]);
           c.timeEndedBy = first(found, 'ended_by');
@@ -307,17 +307,17 @@ export class PostgresStorage implements Storage {
           before = `AND time_start >= $${values.length - 1}`;
           after = `AND time_start <= $${values.length}`;
         }
-        const found = await labelled(db, `(SELECT 'started_by' AS kind, ${SUMMARY} FROM interactions WHERE ${where} AND time_start <= $3 ${before}
+        const found = await labelled(db, `(SELECT 'started_by' AS kind, ${SUMMARY_COLUMNS} FROM interactions WHERE ${where} AND time_start <= $3 ${before}
             ORDER BY time_start DESC, id DESC LIMIT 1)
-          UNION ALL (SELECT 'started_after' AS kind, ${SUMMARY} FROM interactions WHERE ${where} AND time_start > $3 ${after}
+          UNION ALL (SELECT 'started_after' AS kind, ${SUMMARY_COLUMNS} FROM interactions WHERE ${where} AND time_start > $3 ${after}
             ORDER BY time_start ASC, id ASC LIMIT 1)`, values);
         return { startedBy: first(found, 'started_by'), startedAfter: first(found, 'started_after') };
       },
 
       findConversationNeighbours: async (projectId, endUser, timeStart): Promise<ConversationNeighbours> => {
         const base = `FROM interactions WHERE project_id = $1 AND end_user = $2 AND conversation_auto`;
-        const found = await labelled(db, `(SELECT 'previous' AS kind, ${SUMMARY} ${base} AND time_start <= $3 ORDER BY time_start DESC, id DESC LIMIT 1)
-          UNION ALL (SELECT 'next' AS kind, ${SUMMARY} ${base} AND time_start > $3 ORDER BY time_start ASC, id ASC LIMIT 1)`,
+        const found = await labelled(db, `(SELECT 'previous' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_start <= $3 ORDER BY time_start DESC, id DESC LIMIT 1)
+          UNION ALL (SELECT 'next' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_start > $3 ORDER BY time_start ASC, id ASC LIMIT 1)`,
         [projectId, endUser, timeStart]);
         return { previous: first(found, 'previous'), next: first(found, 'next') };
       },

@@ -2,10 +2,12 @@
 // numbers (see the int8 parser in postgres-storage.ts). Writes go column-wise: each table's
 // columns are listed once with their SQL type, so one INSERT ... SELECT FROM unnest($1::text[], ...)
 // stores any number of rows with a fixed statement text.
-import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../../core/model.js';
 import type { ApiKeyRecord } from '../port.js';
 
-export type Row = Record<string, unknown>;
+import type { Row } from '../summary.js';
+
+export type { Row };
 
 /** One column of a multi-row insert: its name, its SQL type, and how to read it from a record. */
 export interface Column<R> { name: string; type: 'text' | 'bigint' | 'boolean' | 'jsonb'; get: (r: R) => unknown }
@@ -91,13 +93,6 @@ export function interactionFromRow(row: Row): InteractionRecord {
     timeStart: row['time_start'] as number, timeEnd: row['time_end'] as number, hideContent: row['hide_content'] as boolean,
     piiRemoved: row['pii_removed'] as boolean, pii: row['pii'] as InteractionRecord['pii'], receivedAt: row['received_at'] as number,
     source: row['source'] as string,
-  };
-}
-
-export function summaryFromRow(row: Row): InteractionSummary {
-  return {
-    id: row['id'] as string, timeStart: row['time_start'] as number, timeEnd: row['time_end'] as number,
-    input: row['input'] as string | null, output: row['output'] as string | null, conversationId: row['conversation_id'] as string,
   };
 }
 

@@ -1,8 +1,10 @@
 // Records <-> SQLite rows: booleans as 0/1, JSON-valued fields as JSON text.
-import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../../core/model.js';
 import type { ApiKeyRecord } from '../port.js';
 
-export type Row = Record<string, unknown>;
+import type { Row } from '../summary.js';
+
+export type { Row };
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(v: unknown): T => (v === null || v === undefined ? null : JSON.parse(v as string)) as T;
@@ -29,13 +31,6 @@ export function interactionFromRow(row: Row): InteractionRecord {
     featureFlags: parse(row['feature_flags']), traces: parse(row['traces']), timeStart: row['time_start'] as number,
     timeEnd: row['time_end'] as number, hideContent: row['hide_content'] === 1, piiRemoved: row['pii_removed'] === 1,
     pii: parse(row['pii']), receivedAt: row['received_at'] as number, source: row['source'] as string,
-  };
-}
-
-export function summaryFromRow(row: Row): InteractionSummary {
-  return {
-    id: row['id'] as string, timeStart: row['time_start'] as number, timeEnd: row['time_end'] as number,
-    input: row['input'] as string | null, output: row['output'] as string | null, conversationId: row['conversation_id'] as string,
   };
 }
 

@@ -10,10 +10,10 @@ import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { apiKeyFromRow, feedbackFromRow, feedbackToRow, interactionFromRow, interactionToRow, summaryFromRow, tagUpdateFromRow, type Row } from './rows.js';
+import { apiKeyFromRow, feedbackFromRow, feedbackToRow, interactionFromRow, interactionToRow, tagUpdateFromRow, type Row } from './rows.js';
 
-const SUMMARY = 'id, time_start, time_end, input, output, conversation_id';
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
 
@@ -202,17 +202,17 @@ export class SqliteStorage implements Storage {
         const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         const user = [q.projectId, q.endUser] as const;
         if (q.interactionRef !== null) {
-          c.byId = summary(`SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND id = ?`, q.projectId, q.interactionRef);
+          c.byId = summary(`SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND id = ?`, q.projectId, q.interactionRef);
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both hashes: search by output (the more selective) and filter on input.
           const [column, hash, extra, extraParams] = q.outputHash !== null
             ? ['output_hash', q.outputHash, q.inputHash !== null ? 'AND input_hash = ?' : '', q.inputHash !== null ? [q.inputHash] : []]
             : ['input_hash', q.inputHash, '', []];
-          const base = `SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND end_user = ? AND ${column} = ? ${extra}`;
+          const base = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ? AND ${column} = ? ${extra}`;
           c.contentEndedBy = summary(`${base} AND time_end <= ? ORDER BY time_end DESC LIMIT 1`, ...user, hash, ...extraParams, q.timestamp);
           if (!c.contentEndedBy) c.contentEarliest = summary(`${base} ORDER BY time_end ASC LIMIT 1`, ...user, hash, ...extraParams);
         } else {
-          const base = `SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND end_user = ?`;
+          const base = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ?`;
           if (q.recentLimit > 0) {
             c.recent = (this.prepare(`${base} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT ?`)
               .all(...user, q.from, q.until, q.recentLimit) as Row[]).map(summaryFromRow);
@@ -229,15 +229,15 @@ export class SqliteStorage implements Storage {
         if (outputHash !== null) { where += ' AND output_hash = ?'; params.push(outputHash); }
         if (inputHash !== null) { where += ' AND input_hash = ?'; params.push(inputHash); }
         const bounded = inputHash === null && outputHash === null;
-        const startedBy = summary(`SELECT ${SUMMARY} FROM interactions WHERE ${where} AND time_start <= ? ${bounded ? 'AND time_start >= ?' : ''}
+        const startedBy = summary(`SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE ${where} AND time_start <= ? ${bounded ? 'AND time_start >= ?' : ''}
           ORDER BY time_start DESC LIMIT 1`, ...params, timestamp, ...(bounded ? [timestamp - skewMs] : []));
-        const startedAfter = summary(`SELECT ${SUMMARY} FROM interactions WHERE ${where} AND time_start > ? ${bounded ? 'AND time_start <= ?' : ''}
+        const startedAfter = summary(`SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE ${where} AND time_start > ? ${bounded ? 'AND time_start <= ?' : ''}
           ORDER BY time_start ASC LIMIT 1`, ...params, timestamp, ...(bounded ? [timestamp + skewMs] : []));
         return { startedBy, startedAfter };
       },
 
       findConversationNeighbours: async (projectId, endUser, timeStart): Promise<ConversationNeighbours> => {
-        const base = `SELECT ${SUMMARY} FROM interactions WHERE project_id = ? AND end_user = ? AND conversation_auto = 1`;
+        const base = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ? AND conversation_auto = 1`;
         return {
           previous: summary(`${base} AND time_start <= ? ORDER BY time_start DESC LIMIT 1`, projectId, endUser, timeStart),
           next: summary(`${base} AND time_start > ? ORDER BY time_start ASC LIMIT 1`, projectId, endUser, timeStart),
