@@ -146,3 +146,58 @@ test('finishes 1 MB adversarial inputs in linear time', () => {
     assert.ok(elapsed < 3_000, `${JSON.stringify(input.slice(0, 12))}... took ${elapsed} ms`);
   }
 });
+
+test('phones: 00 and (+CC) prefixes, dotted groupings, country guessed from the text language', () => {
+  assertDetects('contact my deputy at 0044 7700 900461 please', 'PHONE', '0044 7700 900461');
+  assertDetects('Llámame al (+34) 91 548 23 70 si no llega', 'PHONE', '(+34) 91 548 23 70');
+  assertDetects('The form rejects 415.555.0192, why?', 'PHONE', '415.555.0192');
+  assertDetects('Mein Handy: 0176.9821.4430', 'PHONE', '0176.9821.4430');
+  assertDetects('Mon numéro : 07.81.29.64.15', 'PHONE', '07.81.29.64.15');
+  assertKeeps('Upgrade from 20.11.1 to 2025.03.14-rc2 and 10.0.4.12', '20.11.1', '2025.03.14-rc2', '10.0.4.12');
+});
+
+test('names: accents folded for lexicon lookups, cue words need a word boundary', () => {
+  assertDetects('Create a packing list for my cousins Aoife Brennan and Siobhán Keane', 'PERSON', 'Siobhán Keane');
+  assertDetects('¿Puedes confirmar la cita con Álvaro Castaño?', 'PERSON', 'Álvaro Castaño');
+  // "beim" ends in "im" but is not "I'm": a single capitalised word there is no name.
+  assertKeeps('Wie melde ich mich beim Bürgeramt um?', 'Bürgeramt');
+});
+
+test('names: list neighbours, e-mail local parts, possessive + role noun, lower-case chat', () => {
+  assertDetects('Sort by surname: Wen-Li Zhao, Thandiwe Mokoena, Ruairí Ó Briain', 'PERSON', 'Ruairí Ó Briain');
+  assertDetects('Table:\nAnjali Deshpande, CTO, anjali@x.in\nFolake Ogunleye, Design, folake@x.in', 'PERSON', 'Folake Ogunleye');
+  assertDetects('Write a card for our midwife, Ebele Nwachukwu, please', 'PERSON', 'Ebele Nwachukwu');
+  assertDetects("I'm Li Na Huang, a PhD student", 'PERSON', 'Li Na Huang');
+  assertDetects('my friend kwame asante wants to move to Lisbon', 'PERSON', 'kwame asante');
+  assertKeeps('my friend will help me, my boss is angry', 'will help', 'is angry');
+  assertKeeps('I love my new Tesla Model 3', 'Tesla Model 3');
+});
+
+test('public figures: particles, possessives, accents, questions about people', () => {
+  assertKeeps('Quel est le rôle de Charles de Gaulle pendant la guerre ?', 'Charles de Gaulle');
+  assertKeeps('¿Qué relación tenían Pablo Picasso y Salvador Dalí?', 'Pablo Picasso', 'Salvador Dalí');
+  assertKeeps("Tell me about Leonardo da Vinci's notebooks", 'Leonardo da Vinci');
+  assertKeeps('Pourquoi Napoléon Bonaparte a-t-il vendu la Louisiane ?', 'Napoléon Bonaparte');
+  assertKeeps('Chi ha dipinto la Cappella Sistina, Michelangelo Buonarroti o Raffaello Sanzio?', 'Raffaello Sanzio');
+  // The same name with a private context is redacted.
+  assertDetects('My neighbour Raffaello Sanzio parks in front of my garage', 'PERSON', 'Raffaello Sanzio');
+});
+
+test('secrets: prose passwords, mysql -p, long mixed-case tokens; hashes are kept', () => {
+  assertDetects('La mia password del wifi è Gatto_Nero_2023! e la voglio cambiare', 'API_KEY', 'Gatto_Nero_2023!');
+  assertDetects("Mi contraseña es 'Pa$$w0rd-Madrid24' en config.php", 'API_KEY', 'Pa$$w0rd-Madrid24');
+  assertDetects('`mysql -u root -pH7x!kR2m9Qz app_db`', 'API_KEY', 'H7x!kR2m9Qz');
+  assertDetects('the secret is wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY ok', 'API_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY');
+  assertKeeps(
+    'token hash 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824 and key id 550e8400-e29b-41d4-a716-446655440000',
+    '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', '550e8400-e29b-41d4-a716-446655440000',
+  );
+});
+
+test('addresses, IDs and dates of birth: French "bis", same-shape ID lists, verb-final birth cue', () => {
+  assertDetects("J'habite au 4 bis, avenue Jean-Jaurès, 31000 Toulouse.", 'STREET_ADDRESS', '4 bis, avenue Jean-Jaurès, 31000 Toulouse');
+  const address = anonymizeText('Meine neue Adresse ist Lindenstraße 12a, 10969 Berlin. Wie melde ich mich um?').text;
+  assert.ok(address.includes('Wie melde'), address);
+  assertDetects("The embassy wants my passport no. K8827104 and my wife's, P3390217.", 'PASSPORT_OR_ID', 'P3390217');
+  assertDetects('Ich bin am 17. März 1984 geboren.', 'DATE_OF_BIRTH', '17. März 1984');
+});

@@ -1,5 +1,6 @@
 // Dates of birth: any date written with a year, preceded by a birth cue in one of the chat
 // languages. Dates without such a cue (events, deadlines, timestamps) are kept.
+import { execAll } from './scan.js';
 import type { Span } from './types.js';
 
 const MONTHS =
@@ -27,11 +28,15 @@ const DATE = new RegExp(
 const BIRTH_CUE =
   /(?:\bborn\b|\bdob\b|d\.o\.b|date of birth|birth ?date|birthday(?: is)?|\bb\.\s?|nat[oa] il|nat[oa] a\b|data di nascita|nascita|né le|née le|\bné\b|\bnée\b|date de naissance|naissance|geboren|geburtsdatum|geburtstag|\bgeb\.|fecha de nacimiento|nacimiento|nac[ií]d[oa]|nací|naci el)/i;
 
+// Verb-final word order: "Ich bin am 17. März 1984 geboren", "il 3 maggio 1980 sono nato".
+const BIRTH_CUE_AFTER = /^[\s,)]{0,3}(?:geboren|born|sono nat[oa]|nat[oa]|né|née|nacid[oa]|naci)(?![\p{L}])/iu;
+
 export function detectDatesOfBirth(text: string, out: Span[]): void {
   if (!BIRTH_CUE.test(text)) return;
-  for (const m of text.matchAll(DATE)) {
+  for (const m of execAll(DATE, text)) {
     const before = text.slice(Math.max(0, m.index - 60), m.index);
-    if (!BIRTH_CUE.test(before)) continue;
+    const end = m.index + m[0].length;
+    if (!BIRTH_CUE.test(before) && !BIRTH_CUE_AFTER.test(text.slice(end, end + 16))) continue;
     out.push({ start: m.index, end: m.index + m[0].length, type: 'DATE_OF_BIRTH' });
   }
 }

@@ -7,25 +7,39 @@
 import { detectEmails, detectPhones } from './contact.js';
 import { detectDatesOfBirth } from './dates-of-birth.js';
 import { detectIdentityDocuments } from './identity-documents.js';
-import { detectNumbers } from './numbers.js';
+import { detectNumbers, mayHaveIpv6 } from './numbers.js';
 import { detectPersons } from './person-names.js';
 import { detectSecrets } from './secrets.js';
 import { detectStreetAddresses } from './street-addresses.js';
+import { textStats } from './scan.js';
 import { PRIORITY, type Anonymized, type PiiCounts, type Span } from './types.js';
 
 export type { Anonymized, PiiCounts, PiiType, Span } from './types.js';
 
+const NO_SPANS: Span[] = [];
+
 /** All PII spans of `text`, non-overlapping, in text order. */
 export function detectPii(text: string): Span[] {
   const spans: Span[] = [];
-  detectSecrets(text, spans);
+  // One pass of character statistics gates the detectors: most chat messages have few digits and
+  // no long code-like tokens, so most regex scans are skipped.
+  const stats = textStats(text);
+  const digits = stats.digits;
+  detectSecrets(text, spans, stats.longestWordRun);
   detectEmails(text, spans);
-  detectNumbers(text, spans);
-  detectIdentityDocuments(text, spans);
-  detectDatesOfBirth(text, spans);
-  detectPhones(text, spans);
-  detectStreetAddresses(text, spans);
-  const contacts = spans.filter((s) => s.type === 'EMAIL' || s.type === 'PHONE');
+  if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
+  if (digits >= 1) {
+    if (stats.longestCodeRun >= 6) detectIdentityDocuments(text, spans);
+    detectStreetAddresses(text, spans);
+  }
+  if (digits >= 4) detectDatesOfBirth(text, spans);
+  if (digits >= 7) detectPhones(text, spans);
+  let contacts: Span[] = NO_SPANS;
+  for (const s of spans) {
+    if (s.type !== 'EMAIL' && s.type !== 'PHONE') continue;
+    if (contacts === NO_SPANS) contacts = [];
+    contacts.push(s);
+  }
   detectPersons(text, spans, contacts);
   return resolveOverlaps(spans);
 }

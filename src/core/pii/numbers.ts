@@ -1,6 +1,7 @@
 // Number-shaped PII with validation: payment cards (Luhn + issuer prefix + grouping), IBANs
 // (mod 97), US SSNs (SSA assignment rules) and IP addresses (public, non-reserved only).
 import { ibanValid, luhnValid } from './checksums.js';
+import { execAll } from './scan.js';
 import type { Span } from './types.js';
 
 // Runs of digits separated by single spaces or hyphens; validated and trimmed afterwards.
@@ -13,7 +14,7 @@ function cardGroupingOk(groups: string[]): boolean {
 }
 
 function detectCards(text: string, out: Span[]): void {
-  for (const m of text.matchAll(DIGIT_RUN)) {
+  for (const m of execAll(DIGIT_RUN, text)) {
     const run = m[0];
     const groups = run.split(/[ -]/);
     // Try the longest prefix of groups that forms a valid card (a following number may be glued on).
@@ -33,7 +34,7 @@ function detectCards(text: string, out: Span[]): void {
 const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}(?![A-Za-z0-9])/g;
 
 function detectIbans(text: string, out: Span[]): void {
-  for (const m of text.matchAll(IBAN_CANDIDATE)) {
+  for (const m of execAll(IBAN_CANDIDATE, text)) {
     const raw = m[0];
     // Shrink from the right until the compact form validates (text may follow the IBAN).
     for (let end = raw.length; end >= 15; end--) {
@@ -56,11 +57,11 @@ function ssnValid(area: string, group: string, serial: string): boolean {
 }
 
 function detectSsns(text: string, out: Span[]): void {
-  for (const m of text.matchAll(SSN_DASHED)) {
+  for (const m of execAll(SSN_DASHED, text)) {
     if (!ssnValid(m[1] ?? '', m[2] ?? '', m[3] ?? '')) continue;
     out.push({ start: m.index, end: m.index + m[0].length, type: 'US_SSN' });
   }
-  for (const m of text.matchAll(SSN_LABELLED)) {
+  for (const m of execAll(SSN_LABELLED, text)) {
     if (!ssnValid(m[1] ?? '', m[2] ?? '', m[3] ?? '')) continue;
     const value = `${m[1]}${m[2]}${m[3]}`;
     const start = m.index + m[0].search(/\d/);
@@ -122,21 +123,35 @@ function ipv6IsPersonal(candidate: string, groups: string[]): boolean {
   return true;
 }
 
-function detectIps(text: string, out: Span[]): void {
-  for (const m of text.matchAll(IPV4)) {
+/** IPv6 needs '::' or seven ':' separators. */
+export function mayHaveIpv6(text: string): boolean {
+  let colon = text.indexOf(':');
+  if (colon === -1) return false;
+  if (text.includes('::')) return true;
+  let count = 0;
+  while (colon !== -1) {
+    if (++count >= 7) return true;
+    colon = text.indexOf(':', colon + 1);
+  }
+  return false;
+}
+
+function detectIps(text: string, out: Span[], digits: number): void {
+  for (const m of digits >= 4 ? execAll(IPV4, text) : []) {
     if (ipv4IsPersonal(m[0])) out.push({ start: m.index, end: m.index + m[0].length, type: 'IP_ADDRESS' });
   }
-  if (text.includes(':')) {
-    for (const m of text.matchAll(IPV6_CANDIDATE)) {
+  if (mayHaveIpv6(text)) {
+    for (const m of execAll(IPV6_CANDIDATE, text)) {
       const groups = ipv6Groups(m[0]);
       if (groups && ipv6IsPersonal(m[0], groups)) out.push({ start: m.index, end: m.index + m[0].length, type: 'IP_ADDRESS' });
     }
   }
 }
 
-export function detectNumbers(text: string, out: Span[]): void {
-  detectCards(text, out);
-  detectIbans(text, out);
-  detectSsns(text, out);
-  detectIps(text, out);
+/** `digits`: how many ASCII digits `text` has (skips shapes that need more). */
+export function detectNumbers(text: string, out: Span[], digits = 99): void {
+  if (digits >= 12) detectCards(text, out);
+  if (digits >= 8) detectIbans(text, out);
+  if (digits >= 9) detectSsns(text, out);
+  detectIps(text, out, digits);
 }

@@ -4,7 +4,10 @@
 // "my name is" in five languages, relations like "my neighbor", labels like "Contact:") or after
 // it (signature line end, an email/phone right after). Runs that are Wikipedia titles or known
 // public entities, or that contain place/organisation words, are kept.
-import { ANY_NAMES, COMMON_WORDS, FIRST_NAMES, PUBLIC_TITLES, SURNAMES } from './lexicons.js';
+import {
+  IS_ANY_NAME, IS_COMMON, IS_FIRST, IS_SURNAME, IS_TITLE, IS_TITLE_HEAD, PUBLIC_TITLES, foldKey, wordFlags,
+} from './lexicons.js';
+import { execAll } from './scan.js';
 import type { Span } from './types.js';
 
 // One capitalised word: O'Brien, McDonald, Whitfield-Kane, Élodie. Must contain a lower-case letter.
@@ -12,7 +15,7 @@ const TOKEN =
   /(?<![\p{L}\p{N}_@./\\#$-])(?:[DO]['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)*(?![\p{L}\p{N}_@])/gu;
 
 // What may separate two tokens of one name: a space, optionally with nobiliary particles.
-const NAME_GAP = /^(?: (?:de|da|di|del|della|van|von|der|den|du|des|dos|das|le|la|ter|ten|bin|ibn|al|el|zu|y))* $/;
+const NAME_GAP = /^(?: (?:de|da|di|del|della|van|von|der|den|du|des|dos|das|le|la|ter|ten|bin|ibn|al|el|zu|y|Ó|Ní|Nic|Uí|Mac|bint|abu))* $/;
 
 /** Words that make a capitalised run a place, organisation or thing, not a person. */
 const NOT_PERSON_WORDS = new Set(
@@ -38,58 +41,172 @@ const LEAD_WORDS = new Set(
     'name nome nom nombre buyer seller owner tenant landlord neighbor neighbour colleague friend boss manager coach').split(' '),
 );
 
-const GREETING_OR_TITLE =
-  /(?:^|[\s"'(«“])(?:hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\.ra|sigg?\.|signor|signora|signorina|dott|dott\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn|to|from|cc|for)\.?,?\s*$/i;
-const INTRODUCTION =
-  /(?:my name is|my name's|i am|i'm|im|this is|it's|call me|name:|named|called|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy)\s*$/i;
-const RELATION =
-  /(?:my|our|his|her|their|your|the)\s+(?:new\s+|old\s+|former\s+|dear\s+|best\s+|late\s+)?(?:neighbou?r|colleague|co-?worker|coworker|friend|boss|manager|landlord|landlady|tenant|roommate|flatmate|wife|husband|partner|fiancée?|son|daughter|brother|sister|mom|mum|mother|dad|father|aunt|uncle|cousin|niece|nephew|grandma|grandmother|grandpa|grandfather|grandson|granddaughter|boyfriend|girlfriend|coach|teacher|tutor|doctor|dentist|therapist|lawyer|attorney|accountant|babysitter|nanny|client|customer|student|employee|hire|assistant|contractor|plumber|electrician|realtor|agent|supervisor|mentor|buyer|seller|owner|guest|patient|kid|child|stepson|stepdaughter|ex)\s*,?\s*$/i;
-const RELATION_OTHER_LANGS =
-  /(?:mio|mia|il mio|la mia|al mio|alla mia|del mio|della mia|mon|ma|mes|notre|mein|meine|meinem|meiner|meinen|unser|unsere|mi|mis|nuestro|nuestra)\s+(?:nuovo\s+|nuova\s+)?(?:vicin[oa]|collega|amic[oa]|capo|fratello|sorella|padre|madre|papà|mamma|marito|moglie|figli[oa]|zi[oa]|cugin[oa]|nonn[oa]|commercialista|avvocato|medico|dottore|proprietari[oa]|inquilin[oa]|cliente|capo|voisin|voisine|collègue|ami|amie|patron|patronne|frère|sœur|soeur|père|mère|mari|femme|fils|fille|oncle|tante|propriétaire|locataire|client|cliente|avocat|médecin|nachbar|nachbarin|kollege|kollegin|freund|freundin|chef|chefin|bruder|schwester|vater|mutter|mann|sohn|tochter|onkel|tante|vermieter|vermieterin|mieter|mieterin|kunde|kundin|anwalt|arzt|ärztin|vecin[oa]|compañer[oa]|amig[oa]|jef[ea]|herman[oa]|padre|madre|marido|esposa|espos[oa]|hij[oa]|tí[oa]|prim[oa]|abuel[oa]|casero|casera|inquilin[oa]|abogad[oa]|médico|cliente)\s*,?\s*$/i;
-const LABEL = /(?:name|full name|contact|contatto|nome|nom|nombre|titular|vorname|nachname|kontakt|ansprechpartner|attn|attention|from|to|cc|buyer|seller|owner|tenant|guest|patient|passenger|recipient|sender|signed|firma|signature|employee|customer|client|author)\s*["']?\s*[:=]\s*["']?\s*$/i;
+const GREETING_WORDS =
+  'hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn|to|from|cc|for';
+const INTRODUCTION_WORDS =
+  "my name is|my name's|i am|i'm|im|this is|it's|call me|name:|named|called|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy";
+const RELATION_NOUNS =
+  'neighbou?r|colleague|co-?worker|coworker|friend|boss|manager|landlord|landlady|tenant|roommate|flatmate|wife|husband|partner|fiancée?|son|daughter|brother|sister|mom|mum|mother|dad|father|aunt|uncle|cousin|niece|nephew|grandma|grandmother|grandpa|grandfather|grandson|granddaughter|boyfriend|girlfriend|coach|teacher|tutor|doctor|dentist|therapist|lawyer|attorney|accountant|babysitter|nanny|client|customer|student|employee|hire|assistant|contractor|plumber|electrician|realtor|agent|supervisor|mentor|buyer|seller|owner|guest|patient|kid|child|stepson|stepdaughter|ex|midwife|nurse|caregiver|carer|housekeeper|cleaner|gardener|driver|mechanic|vet|pediatrician|paediatrician|physio|physiotherapist|trainer|instructor|professor|principal|headteacher|pastor|priest|classmate|housemate|spouse|fiance|stepmother|stepfather|stepmom|stepdad|godmother|godfather|grandchild|mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law|recruiter|interviewer|intern|referee|notary|broker|banker|advisor|adviser|consultant|photographer|caterer|planner|neighbours|neighbors|parents|kids|children|friends|colleagues';
+const RELATION_NOUNS_OTHER_LANGS =
+  'vicin[oa]|collega|amic[oa]|capo|fratello|sorella|padre|madre|papà|mamma|marito|moglie|figli[oa]|zi[oa]|cugin[oa]|nonn[oa]|commercialista|avvocato|medico|dottore|proprietari[oa]|inquilin[oa]|cliente|voisin|voisine|collègue|ami|amie|patron|patronne|frère|sœur|soeur|père|mère|mari|femme|fils|fille|oncle|tante|propriétaire|locataire|client|avocat|médecin|nachbar|nachbarin|kollege|kollegin|freund|freundin|chef|chefin|bruder|schwester|vater|mutter|mann|sohn|tochter|onkel|vermieter|vermieterin|mieter|mieterin|kunde|kundin|anwalt|arzt|ärztin|vecin[oa]|compañer[oa]|amig[oa]|jef[ea]|herman[oa]|marido|esposa|espos[oa]|hij[oa]|tí[oa]|prim[oa]|abuel[oa]|casero|casera|abogad[oa]|médico|suegr[oa]|novi[oa]|suocer[oa]|fidanzat[oa]|belle-mère|beau-père|belle-sœur|beau-frère|schwiegermutter|schwiegervater|chefe|cognat[oa]|cuñad[oa]|infermier[ea]|ostetrica|badante|tata|maestr[oa]|professor[ea]|insegnante|allenatore|idraulico|elettricista|inquilini|vicini|colleghi|amici|sage-femme|infirmière|infirmier|nounou|professeur|prof|coiffeur|coiffeuse|plombier|garagiste|pédiatre|dentiste|notaire|enfermer[oa]|niñera|profesor[a]?|entrenador[a]?|fontanero|dentista|pediatra|notario|abogado|contable|gestor[a]?|vecinos|amigos|compañeros';
+const SIGN_OFF_WORDS =
+  'thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos';
+
+const GREETING_OR_TITLE = new RegExp(`(?:^|[\\s"'(«“])(?:${GREETING_WORDS})\\.?,?\\s*$`, 'i');
+const INTRODUCTION = new RegExp(`(?:^|[^\\p{L}'’])(?:${INTRODUCTION_WORDS})\\s*$`, 'iu');
+const RELATION = new RegExp(
+  `(?:^|[^\\p{L}])(?:my|our|his|her|their|your|the)\\s+(?:new\\s+|old\\s+|former\\s+|dear\\s+|best\\s+|late\\s+)?(?:${RELATION_NOUNS})\\s*,?\\s*$`,
+  'iu',
+);
+const RELATION_OTHER_LANGS = new RegExp(
+  `(?:^|[^\\p{L}])(?:mio|mia|il mio|la mia|al mio|alla mia|del mio|della mia|mon|ma|mes|notre|mein|meine|meinem|meiner|meinen|unser|unsere|mi|mis|nuestro|nuestra)\\s+(?:nuovo\\s+|nuova\\s+)?(?:${RELATION_NOUNS_OTHER_LANGS})\\s*,?\\s*$`,
+  'iu',
+);
+const LABEL = /(?:^|[^\p{L}])(?:name|full name|contact|contatto|nome|nom|nombre|titular|vorname|nachname|kontakt|ansprechpartner|attn|attention|from|to|cc|buyer|seller|owner|tenant|guest|patient|passenger|recipient|sender|signed|firma|signature|employee|customer|client|author)\s*["']?\s*[:=]\s*["']?\s*$/iu;
+
+/** Expands a small alternation ("neighbou?r|vicin[oa]|sig\\.ra") into the words it matches. */
+function expandAlternation(source: string): string[] {
+  const results: string[] = [];
+  for (const alternative of source.split('|')) {
+    let variants = [''];
+    const s = alternative.replace(/\\\./g, '.');
+    for (let i = 0; i < s.length; i++) {
+      let options: string[];
+      if (s[i] === '[') {
+        const close = s.indexOf(']', i);
+        options = [...s.slice(i + 1, close)];
+        i = close;
+      } else {
+        options = [s[i] ?? ''];
+      }
+      if (s[i + 1] === '?') {
+        options.push('');
+        i++;
+      }
+      variants = variants.flatMap((v) => options.map((o) => v + o));
+    }
+    results.push(...variants);
+  }
+  return results;
+}
+
+/**
+ * Last words of every strong cue. A run whose preceding word is not one of these (and that has no
+ * ':' '=' or line break before it) cannot match any strong-cue regex, so those regexes are skipped.
+ */
+const CUE_TAIL_WORDS: ReadonlySet<string> = new Set(
+  [GREETING_WORDS, INTRODUCTION_WORDS, RELATION_NOUNS, RELATION_NOUNS_OTHER_LANGS, SIGN_OFF_WORDS]
+    .flatMap(expandAlternation)
+    .map((phrase) => phrase.slice(phrase.lastIndexOf(' ') + 1).toLowerCase()),
+);
+
+function mayHaveStrongCue(text: string, start: number): boolean {
+  let i = start;
+  const floor = Math.max(0, start - 8);
+  while (i > floor) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 10 || c === 58 || c === 61 || c === 45 || c === 0x2013 || c === 0x2014) return true; // \n : = - – —
+    if (c === 32 || c === 9 || c === 13 || c === 44 || c === 34 || c === 39 || c === 40 || c === 0xab || c === 0x201c) i--;
+    else break;
+  }
+  let j = i;
+  const wordFloor = Math.max(0, i - 24);
+  while (j > wordFloor && /[\p{L}'’.]/u.test(text.charAt(j - 1))) j--;
+  if (j === i) return false;
+  let word = text.slice(j, i).toLowerCase().replace(/’/g, "'");
+  if (CUE_TAIL_WORDS.has(word)) return true;
+  while (word.endsWith('.')) word = word.slice(0, -1);
+  if (CUE_TAIL_WORDS.has(word)) return true;
+  const dot = word.lastIndexOf('.');
+  return dot !== -1 && CUE_TAIL_WORDS.has(word.slice(dot + 1));
+}
+
 const WEAK_CUE_BEFORE =
   /(?:\b(?:to|with|from|for|by|and|named|call|text|email|e-mail|ask|tell|invite|meet|message|contact|thank|remind|cc|per|a|à|an|mit|für|von|con|para|de|chez|pour|avec|und|et|e|y)\s*$)|(?:^|\n)\s*$/i;
 const PUBLIC_CUE_BEFORE =
   /(?:who (?:was|is|were)|chi (?:era|è|fu)|qui (?:était|est|fut)|wer (?:war|ist)|quién (?:fue|era|es)|quotes? (?:by|from)|books? by|novels? by|poems? by|songs? by|works? (?:by|of)|biography of|life of|paintings? by|theory of|according to|written by|directed by|composed by|painted by)\s*$/i;
-const SIGNATURE_BEFORE =
-  /(?:(?:thanks|thank you|cheers|regards|sincerely|yours|love|grazie|saluti|merci|cordialement|amitiés|danke|grüße|gracias|saludos|atentamente|abrazos)[^\n]{0,40}\n\s*$)|(?:thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos|-|—|–)[,!.]?\s*\n?\s*$/i;
+const SIGNATURE_BEFORE = new RegExp(
+  `(?:(?:thanks|thank you|cheers|regards|sincerely|yours|love|grazie|saluti|merci|cordialement|amitiés|danke|grüße|gracias|saludos|atentamente|abrazos)[^\\n]{0,40}\\n\\s*$)|(?:${SIGN_OFF_WORDS}|-|—|–)[,!.]?\\s*\\n?\\s*$`,
+  'i',
+);
+
+/** Sentence starts that ask about something (not a writing task about one's own contacts). */
+const QUESTION_START =
+  /^[\s"'«“¿¡*(-]*(?:who|whom|whose|what|why|when|where|which|how|was|is|did|were|does|do|are|has|had|chi|che|cosa|perché|perche|qual[ei]?|quando|dove|come|quant[oiae]|era|è|fu|qui|que|quoi|quel|quelle|quels|quelles|pourquoi|quand|où|comment|combien|est-ce|wer|warum|wann|wo|wie|welche[rsnm]?|ist|hat|hatte|war|sind|quién|quien|quiénes|qué|por qué|porque|cuál|cual|cuándo|dónde|cómo|cuánt[oa]s?|fue|es)(?![\p{L}])/iu;
+/** First/second person or relation words that make a sentence about the writer's own life. */
+const PERSONAL_MARKER =
+  /(?<![\p{L}])(?:i|i'm|i've|i'd|me|my|mine|we|our|us|your|mio|mia|miei|mie|mi|io|noi|nostr[oaie]|ho|sono|je|j['’]\p{L}*|moi|mon|ma|mes|nous|notre|nos|ich|mich|mir|mein\p{L}*|wir|uns|unser\p{L}*|yo|mis|nuestr[oa]s?|tengo|soy|friend|colleague|neighbou?r|boss|client|customer|landlord|tenant|wife|husband|son|daughter|mom|mum|dad|brother|sister)(?![\p{L}])/iu;
 
 function lower(token: string): string {
   return token.toLowerCase();
 }
 
-function isCommon(token: string): boolean {
-  return COMMON_WORDS.has(lower(token));
-}
-
-function firstScore(token: string): number {
-  const key = lower(token);
-  if (FIRST_NAMES.has(key)) return 2;
-  if (ANY_NAMES.has(key)) return 1;
+function firstScoreOf(key: string, flags: number): number {
+  if (flags & IS_FIRST) return 2;
+  if (flags & IS_ANY_NAME) return 1;
   const hyphen = key.indexOf('-');
-  if (hyphen > 0 && FIRST_NAMES.has(key.slice(0, hyphen))) return 2; // Jean-Luc, Anne-Marie
+  if (hyphen > 0) {
+    const head = wordFlags(key.slice(0, hyphen));
+    if (head & IS_FIRST) return 2; // Jean-Luc, Anne-Marie
+    if (head & IS_ANY_NAME) return 1; // Wen-Li
+  }
   return 0;
 }
 
-function lastScore(token: string): number {
-  const key = lower(token);
-  if (SURNAMES.has(key)) return 2;
+function lastScoreOf(key: string, flags: number): number {
+  if (flags & IS_SURNAME) return 2;
   if (key.includes('-')) {
-    const parts = key.split('-');
-    if (parts.some((p) => SURNAMES.has(p) || ANY_NAMES.has(p))) return 2; // Whitfield-Kane
+    for (const part of key.split('-')) if (wordFlags(part) & (IS_SURNAME | IS_ANY_NAME)) return 2; // Whitfield-Kane
   }
-  if (ANY_NAMES.has(key) || FIRST_NAMES.has(key)) return 1.5;
-  return isCommon(token) || key.length < 2 ? 0 : 1; // an unknown, non-dictionary word
+  if (flags & (IS_ANY_NAME | IS_FIRST)) return 1.5;
+  return flags & IS_COMMON || key.length < 2 ? 0 : 1; // an unknown, non-dictionary word
 }
 
-function isPublic(tokens: readonly string[]): boolean {
-  const joined = tokens.join(' ').toLowerCase();
-  if (PUBLIC_TITLES.has(joined)) return true;
+function isPublicTitle(phrase: string, whole: boolean): boolean {
+  let key = phrase.toLowerCase();
+  if (key.includes('’')) key = key.replace(/’/g, "'");
+  if (PUBLIC_TITLES.has(key)) return true;
+  const folded = foldKey(key);
+  if (folded !== key && PUBLIC_TITLES.has(folded)) return true;
+  if (!whole) return false;
   // "Charles Schwab Corporation", "Johnnie Walker (whisky)" style entries name a company or brand.
-  for (const suffix of [' corporation', ' company', ' inc.', ' & co.', ' (company)', ' group', ' foundation']) {
-    if (PUBLIC_TITLES.has(joined + suffix)) return true;
+  for (const suffix of [' corporation', ' company', ' inc.', ' & co.', ' (company)', ' group', ' foundation', ' jr.']) {
+    if (PUBLIC_TITLES.has(folded + suffix)) return true;
   }
   return false;
+}
+
+const TITLE_BEFORE = /(?:^|[^\p{L}])(\p{Lu}\p{Ll}{1,3}\.? )$/u;
+
+/**
+ * Longest public title (Wikipedia title or known entity) inside the run, as token indexes
+ * [from, to], tried on the text itself so particles and possessives count: "Charles de Gaulle",
+ * "Leonardo da Vinci's", "Dr. Oetker", "Martin Luther King Jr.". Only phrases whose first word
+ * starts some title are looked up.
+ */
+function publicPart(text: string, run: Run, flags: readonly number[]): [number, number] | null {
+  const n = run.tokens.length;
+  for (let len = n; len >= 1; len--) {
+    for (let from = 0; from + len <= n; from++) {
+      const f = flags[from] ?? 0;
+      const to = from + len - 1;
+      const start = run.starts[from] ?? 0;
+      const end = run.ends[to] ?? 0;
+      if (from === 0 && len === n && start >= 2) {
+        const title = TITLE_BEFORE.exec(text.slice(Math.max(0, start - 6), start));
+        if (title && isPublicTitle(title[1] + text.slice(start, end), true)) return [from, to];
+      }
+      const after = text.slice(end, end + 2);
+      // Possessive brands ("Jack Daniel's", "Macy's") are titles with the 's.
+      const possessive = after === "'s" || after === '’s';
+      const mayBeTitle = len === 1 ? (f & IS_TITLE) !== 0 : (f & IS_TITLE_HEAD) !== 0;
+      if (!mayBeTitle && !possessive) continue;
+      const phrase = text.slice(start, end);
+      if (mayBeTitle && isPublicTitle(phrase, from === 0 && to === n - 1)) return [from, to];
+      if (possessive && isPublicTitle(phrase + "'s", false)) return [from, to];
+    }
+  }
+  return null;
 }
 
 interface Run {
@@ -98,68 +215,288 @@ interface Run {
   ends: number[];
 }
 
-function judgeRun(text: string, run: Run, out: Span[], nearbyContact: (pos: number) => boolean): void {
+interface Context {
+  text: string;
+  contacts: readonly Span[];
+  /** Local parts of the e-mail addresses in the text, folded to ASCII lower case. */
+  emailLocals: string[];
+  /** Multi-word runs that scored just below the bar; kept when they sit in a list of names. */
+  borderline: Span[];
+  /** Persons found in this text (to check list neighbours). */
+  found: Span[];
+}
+
+// What separates items of a list: commas, "and" in five languages, bullets, line breaks.
+const LIST_GAP = /^(?:\s*(?:,|;|\/|&|·|\||and|und|et|e|y|o|or|oder|ou)\s*)+$|^\s*\n\s*(?:[-*•]\s*|\d+[.)]\s*)?$/;
+
+function inNameList(text: string, candidate: Span, found: readonly Span[]): boolean {
+  for (const f of found) {
+    if (f.end <= candidate.start && candidate.start - f.end <= 12 && LIST_GAP.test(text.slice(f.end, candidate.start))) return true;
+    if (f.start >= candidate.end && f.start - candidate.end <= 12 && LIST_GAP.test(text.slice(candidate.end, f.start))) return true;
+  }
+  // Line-structured lists ("Name, Role, Email" per line): the previous or next line starts with a name.
+  if (!atLineStart(text, candidate.start)) return false;
+  const lineStart = candidate.start;
+  const prevLineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+  const nextLineBreak = text.indexOf('\n', candidate.end);
+  const nextLineStart = nextLineBreak === -1 ? -1 : nextLineBreak + 1;
+  for (const f of found) {
+    if (lineStart > 0 && f.start === firstNonSpace(text, prevLineStart)) return true;
+    if (nextLineStart > 0 && f.start === firstNonSpace(text, nextLineStart)) return true;
+  }
+  return false;
+}
+
+function atLineStart(text: string, pos: number): boolean {
+  let i = pos;
+  while (i > 0 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  const c = text.charAt(i - 1);
+  return i === 0 || c === '\n' || /[-*•]/.test(c);
+}
+
+function firstNonSpace(text: string, pos: number): number {
+  let i = pos;
+  while (i < text.length && /[\s\-*•]/.test(text.charAt(i)) && text.charAt(i) !== '\n') i++;
+  return i;
+}
+
+/**
+ * 0: no cue; 0.5: possessive + noun ("our midwife"); 1: greeting, title, signature;
+ * 2: introduction, relation or label (a private person).
+ */
+const POSSESSIVES: ReadonlySet<string> = new Set(
+  'my our his her their your mio mia miei mie nostro nostra mon ma mes notre nos mein meine meinem meiner meinen unser unsere unserem unserer mi mis nuestro nuestra'.split(' '),
+);
+
+/**
+ * "our midwife, Ebele Nwachukwu", "mon garagiste Luc Perrin": a possessive and one or two
+ * lower-case words right before the run. Weaker than a known relation (public titles still win).
+ */
+function possessiveNounBefore(text: string, start: number): boolean {
+  let i = start;
+  const floor = Math.max(0, start - 40);
+  while (i > floor && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 44)) i--;
+  for (let words = 0; words < 3 && i > floor; words++) {
+    let j = i;
+    while (j > floor && /[\p{L}'’-]/u.test(text.charAt(j - 1))) j--;
+    if (j === i) return false;
+    const word = text.slice(j, i);
+    const key = word.toLowerCase();
+    if (words === 0 && (key !== word || NOT_NOUNS.has(key))) return false; // "my Tesla", "my new Tesla"
+    if (words > 0 && POSSESSIVES.has(key)) return true;
+    if (words === 0 && POSSESSIVES.has(key)) return false;
+    if (j === 0 || text.charCodeAt(j - 1) !== 32) return false;
+    i = j - 1;
+  }
+  return false;
+}
+
+/** Adjectives that sit between a possessive and a thing ("my new Tesla Model 3"). */
+const NOT_NOUNS: ReadonlySet<string> = new Set(
+  ('new old favourite favorite first last own current next little big best usual latest previous beloved whole entire ' +
+    'nuovo nuova vecchio vecchia ultimo ultima primo prima nouveau nouvelle vieux vieille ancien ancienne dernier dernière premier première ' +
+    'neue neuer neues alte alter letzte erste nuevo nueva viejo vieja último última primer primera').split(' '),
+);
+
+/** Cue strength of "our midwife, X": counts for multi-word names, and for one known first name. */
+const POSSESSIVE_CUE = 0.5;
+
+function strongCueBefore(text: string, start: number, end: number): number {
+  if (!mayHaveStrongCue(text, start)) return possessiveNounBefore(text, start) ? POSSESSIVE_CUE : 0;
+  const before = text.slice(Math.max(0, start - 48), start);
+  if (INTRODUCTION.test(before) || RELATION.test(before) || RELATION_OTHER_LANGS.test(before) || LABEL.test(before)) return 2;
+  if (GREETING_OR_TITLE.test(before)) return 1;
+  return SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)) ? 1 : 0;
+}
+
+/** The run sits in a question about something, with no first-person words and no contact data. */
+function impersonalQuestion(ctx: Context, start: number, end: number): boolean {
+  if (ctx.contacts.length > 0) return false;
+  const text = ctx.text;
+  let from = start;
+  const floor = Math.max(0, start - 300);
+  while (from > floor) {
+    const c = text.charCodeAt(from - 1);
+    if (c === 10 || c === 46 || c === 63 || c === 33 || c === 58) break; // \n . ? ! :
+    from--;
+  }
+  let to = end;
+  const ceiling = Math.min(text.length, end + 300);
+  while (to < ceiling) {
+    const c = text.charCodeAt(to);
+    if (c === 10 || c === 63 || c === 33) break;
+    if (c === 46 && (to + 1 >= text.length || text.charCodeAt(to + 1) === 32 || text.charCodeAt(to + 1) === 10)) break;
+    to++;
+  }
+  if (!QUESTION_START.test(text.slice(from, start))) return false;
+  return !PERSONAL_MARKER.test(text.slice(from, to));
+}
+
+function nameInEmail(ctx: Context, tokens: readonly string[]): boolean {
+  if (ctx.emailLocals.length === 0) return false;
+  for (const token of tokens) {
+    const key = foldKey(lower(token));
+    if (key.length < 3) continue;
+    for (const local of ctx.emailLocals) if (local.includes(key)) return true;
+  }
+  return false;
+}
+
+function judgeRun(ctx: Context, run: Run, depth = 0): void {
+  const text = ctx.text;
+  const n = run.tokens.length;
+  // A lone capitalised word is a name only after a cue: most are sentence starts, decided here
+  // without a lexicon lookup (the lexicon maps are large and slow to probe).
+  if (n === 1) {
+    const start = run.starts[0] ?? 0;
+    if (!mayHaveStrongCue(text, start) && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens)) return;
+  }
+  const keys: string[] = new Array<string>(n);
+  const flags: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const key = lower(run.tokens[i] ?? '');
+    keys[i] = key;
+    flags[i] = wordFlags(key);
+  }
   let first = 0;
   // Leading sentence words ("Please", "Write", "Hi", "Text") are context, not part of a name.
-  while (first < run.tokens.length) {
-    const token = run.tokens[first] ?? '';
-    const key = lower(token);
-    if (NOT_PERSON_WORDS.has(key) && first === 0 && run.tokens.length > 1) return; // "Mount Fuji", "San Francisco"
-    if (LEAD_WORDS.has(key) || isCommon(token) && !(FIRST_NAMES.has(key) && first + 1 < run.tokens.length && SURNAMES.has(lower(run.tokens[first + 1] ?? '')))) {
+  while (first < n) {
+    const key = keys[first] ?? '';
+    const f = flags[first] ?? 0;
+    if (NOT_PERSON_WORDS.has(key) && first === 0 && n > 1) return; // "Mount Fuji", "San Francisco"
+    if (LEAD_WORDS.has(key)) {
+      first++;
+      continue;
+    }
+    if (f & IS_COMMON) {
+      const nameLike = (f & (IS_FIRST | IS_ANY_NAME)) !== 0;
+      // "Li Na Huang", "Will Turner": a common word that is also a name stays when a surname
+      // follows or a strong cue ("I'm", "my colleague") stands right before it.
+      if (nameLike && first + 1 < n && ((flags[first + 1] ?? 0) & IS_SURNAME) !== 0) break;
+      if (nameLike && first + 1 < n && strongCueBefore(text, run.starts[first] ?? 0, run.ends[n - 1] ?? 0) > 0) break;
       first++;
       continue;
     }
     break;
   }
-  if (first >= run.tokens.length) return;
-  const tokens = run.tokens.slice(first);
-  if (tokens.length > 4) return; // title-cased headings, not names
-  for (const token of tokens) if (NOT_PERSON_WORDS.has(lower(token))) return;
+  if (first >= n) return;
+  const count = n - first;
+  if (count > 4) return; // title-cased headings, not names
+  for (let i = first; i < n; i++) if (NOT_PERSON_WORDS.has(keys[i] ?? '')) return;
 
   const start = run.starts[first] ?? 0;
-  const end = run.ends[run.ends.length - 1] ?? start;
-  const head = tokens[0] ?? '';
-  const tail = tokens[tokens.length - 1] ?? '';
+  const end = run.ends[n - 1] ?? start;
+  const headKey = keys[first] ?? '';
+  const headFlags = flags[first] ?? 0;
+  const tailKey = keys[n - 1] ?? '';
+  const tailFlags = flags[n - 1] ?? 0;
   // Lexicon score first: most runs (sentence-initial words) are decided without looking at context.
   let score: number;
-  if (tokens.length === 1) {
-    if (isCommon(head)) return;
-    score = Math.max(firstScore(head), lastScore(head));
+  if (count === 1) {
+    if (headFlags & IS_COMMON) return;
+    score = Math.max(firstScoreOf(headKey, headFlags), lastScoreOf(headKey, headFlags));
     if (score < 1) return;
   } else {
-    score = firstScore(head) + lastScore(tail);
-    if (isCommon(head)) score -= 1;
-    if (isCommon(tail)) score -= 1;
-    for (let i = 1; i < tokens.length - 1; i++) if (isCommon(tokens[i] ?? '') && firstScore(tokens[i] ?? '') === 0) score -= 1;
+    score = firstScoreOf(headKey, headFlags) + lastScoreOf(tailKey, tailFlags);
+    if (headFlags & IS_COMMON) score -= 1;
+    if (tailFlags & IS_COMMON) score -= 1;
+    for (let i = first + 1; i < n - 1; i++) {
+      const f = flags[i] ?? 0;
+      if (f & IS_COMMON && firstScoreOf(keys[i] ?? '', f) === 0) score -= 1;
+    }
     if (score < 1) return;
   }
 
   const before = text.slice(Math.max(0, start - 48), start);
-  const strongCue =
-    GREETING_OR_TITLE.test(before) ||
-    INTRODUCTION.test(before) ||
-    RELATION.test(before) ||
-    RELATION_OTHER_LANGS.test(before) ||
-    LABEL.test(before) ||
-    (SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)));
-  if (tokens.length === 1) {
-    if (!strongCue) return;
+  const tokens = first === 0 ? run.tokens : run.tokens.slice(first);
+  const cue = nameInEmail(ctx, tokens) ? 2 : strongCueBefore(text, start, end);
+  if (count === 1) {
+    if (cue === 0 || (cue === POSSESSIVE_CUE && (headFlags & IS_FIRST) === 0)) return; // "my app Duolingo"
   } else {
-    if (strongCue) score += 2;
-    else if (WEAK_CUE_BEFORE.test(before) || nearbyContact(end)) score += 1;
-    if (score < 3) return;
+    if (cue > 0) score += 2;
+    else if (impersonalQuestion(ctx, start, end)) return; // "Who painted ..., X or Y?"
+    else if (WEAK_CUE_BEFORE.test(before) || nearbyContact(ctx, end)) score += 1;
+    if (score < 3) {
+      // Two-word names of unknown origin: accepted later if they sit in a list of names.
+      if (score >= 1 && depth === 0 && count <= 3) ctx.borderline.push({ start, end, type: 'PERSON' });
+      return;
+    }
   }
-  if (PUBLIC_CUE_BEFORE.test(before) || isPublic(tokens) || (first > 0 && isPublic(run.tokens))) return;
-  out.push({ start, end, type: 'PERSON' });
+  if (PUBLIC_CUE_BEFORE.test(before)) return;
+  // "My neighbour Yusuf Demir" is a private person even when a footballer has the same name.
+  if (cue === 2 && depth === 0) {
+    ctx.found.push({ start, end, type: 'PERSON' });
+    return;
+  }
+  const part = publicPart(text, run, flags);
+  if (part) {
+    if (depth > 0) return;
+    // Keep the public part; judge what is left on either side on its own ("Pablo Picasso y X").
+    const [from, to] = part;
+    if (from > first) judgeRun(ctx, slice(run, 0, from), 1);
+    if (to + 1 < n) judgeRun(ctx, slice(run, to + 1, n), 1);
+    return;
+  }
+  ctx.found.push({ start, end, type: 'PERSON' });
+}
+
+function slice(run: Run, from: number, to: number): Run {
+  return { tokens: run.tokens.slice(from, to), starts: run.starts.slice(from, to), ends: run.ends.slice(from, to) };
+}
+
+function nearbyContact(ctx: Context, pos: number): boolean {
+  for (const s of ctx.contacts) if (s.start >= pos && s.start - pos <= 6) return true;
+  return false;
+}
+
+// Casual chat: "my friend kwame asante", "i'm giulia rossi", "mi chiamo marco". The words after a
+// relation or introduction are names only if the lexicons say so and they are not common words.
+const LOWER_CASE_CUE = new RegExp(
+  `(?:(?:my|our|mio|mia|il mio|la mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra)\\s+(?:${RELATION_NOUNS}|${RELATION_NOUNS_OTHER_LANGS})|my name is|i'm|i am|mi chiamo|je m'appelle|je suis|ich heiße|ich heisse|me llamo|soy)\\s*,?\\s+(\\p{Ll}[\\p{Ll}'-]{1,30})(?:\\s+(\\p{Ll}[\\p{Ll}'-]{1,30}))?`,
+  'dyiu',
+);
+// Where LOWER_CASE_CUE can start: a possessive or introduction word at a word boundary.
+const LOWER_CASE_CUE_START = /(?<![\p{L}'])(?:my|our|mio|mia|il|la|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|i'm|i am|je|ich|me|soy) /giu;
+
+function isPlainLowerCase(word: string): boolean {
+  return word === word.toLowerCase();
+}
+
+function detectLowerCaseNames(text: string, found: Span[]): void {
+  for (const at of execAll(LOWER_CASE_CUE_START, text)) {
+    LOWER_CASE_CUE.lastIndex = at.index;
+    const m = LOWER_CASE_CUE.exec(text);
+    if (m === null) continue;
+    const first = m[1] ?? '';
+    const second = m[2];
+    const firstAt = m.indices?.[1];
+    if (!firstAt || !isPlainLowerCase(first)) continue;
+    const f1 = wordFlags(first);
+    if (f1 & IS_COMMON || (f1 & (IS_FIRST | IS_ANY_NAME)) === 0) continue;
+    const start = firstAt[0];
+    let end = firstAt[1];
+    const secondAt = m.indices?.[2];
+    if (second !== undefined && secondAt && isPlainLowerCase(second)) {
+      const f2 = wordFlags(second);
+      if ((f2 & IS_COMMON) === 0 && f2 & (IS_SURNAME | IS_ANY_NAME | IS_FIRST)) end = secondAt[1];
+    }
+    if ((f1 & IS_FIRST) === 0 && end === firstAt[1]) continue; // a lone surname-like word is too weak
+    if (found.some((s) => s.start < end && start < s.end)) continue;
+    found.push({ start, end, type: 'PERSON' });
+  }
 }
 
 export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[]): void {
-  const nearbyContact = (pos: number): boolean => {
-    for (const s of contactSpans) if (s.start >= pos && s.start - pos <= 6) return true;
-    return false;
-  };
+  const emailLocals: string[] = [];
+  for (const s of contactSpans) {
+    if (s.type !== 'EMAIL') continue;
+    const email = text.slice(s.start, s.end);
+    emailLocals.push(foldKey(email.slice(0, email.indexOf('@')).toLowerCase()));
+  }
+  const found: Span[] = [];
+  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found };
   let run: Run | null = null;
-  for (const m of text.matchAll(TOKEN)) {
+  for (const m of execAll(TOKEN, text)) {
     const token = m[0];
     const start = m.index;
     if (run) {
@@ -170,9 +507,14 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
         run.ends.push(start + token.length);
         continue;
       }
-      judgeRun(text, run, out, nearbyContact);
+      judgeRun(ctx, run);
     }
     run = { tokens: [token], starts: [start], ends: [start + token.length] };
   }
-  if (run) judgeRun(text, run, out, nearbyContact);
+  if (run) judgeRun(ctx, run);
+  if (ctx.borderline.length > 0 && found.length > 0) {
+    for (const candidate of ctx.borderline) if (inNameList(text, candidate, found)) found.push(candidate);
+  }
+  detectLowerCaseNames(text, found);
+  for (const span of found) out.push(span);
 }

@@ -4,6 +4,7 @@
 // sentence with no personal context ("Is 10 Downing Street open to visitors?") is kept, and so
 // are well-known landmark addresses.
 import { PUBLIC_TITLES } from './lexicons.js';
+import { execAll } from './scan.js';
 import type { Span } from './types.js';
 
 const NAME_WORD = "\\p{Lu}[\\p{L}'’.-]*";
@@ -25,12 +26,15 @@ const TWO_WORD_GERMAN = `(?<![\\p{L}\\d])\\p{Lu}\\p{Ll}+ (?:Straße|Strasse|Str\
 const SHAPES: readonly { precheck: RegExp; pattern: RegExp }[] = [
   { precheck: new RegExp(` (?:${STREET_TYPES})\\b`), pattern: new RegExp(US_STYLE, 'gu') },
   { precheck: new RegExp(`(?:${STREET_FIRST_WORDS}) `), pattern: new RegExp(STREET_FIRST, 'gu') },
-  { precheck: /\d,? (?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours) /i, pattern: new RegExp(NUMBER_FIRST_FR, 'gu') },
+  { precheck: /\d(?: ?(?:bis|ter))?,? (?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours) /i, pattern: new RegExp(NUMBER_FIRST_FR, 'gu') },
   {
     precheck: /(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|gata|gatan|gate|vej|vägen|veien|straat|laan|gracht|plein|steeg|kade|singel|utca|ulica|katu|tie) \d/i,
     pattern: new RegExp(`${SUFFIX_STREET}|${TWO_WORD_GERMAN}`, 'gu'),
   },
 ];
+
+// City names in the segments after the street: no dots, so a segment never runs into the next sentence.
+const CITY_WORD = "\\p{Lu}[\\p{L}'’-]*";
 
 // Segments that may follow the street, each starting with a comma (or a space for ZIP codes).
 const SEGMENT = new RegExp(
@@ -38,9 +42,9 @@ const SEGMENT = new RegExp(
     `, ?(?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|Fl|Room|Rm|Bldg|Building|#|Piso|Puerta|Scala|Interno|Int\\.|Stiege|Top|Etage|Bâtiment|Bât\\.)\\.? ?#?[\\p{L}\\d-]{1,6}\\b`,
     `, ?\\d{1,3}(?:º|ª|°)\\.? ?[\\p{L}.]{0,6}\\.?`,
     `,? ?[A-Z]{2} \\d{5}(?:-\\d{4})?\\b`,
-    `, ?(?:[A-Z]{1,2}-)?\\d{4,5}(?:-\\d{3})? ${NAME_WORD}(?: ${NAME_WORD}){0,2}`,
+    `, ?(?:[A-Z]{1,2}-)?\\d{4,5}(?:-\\d{3})? ${CITY_WORD}(?: ${CITY_WORD}){0,2}`,
     `, ?[A-Z]{1,2}\\d[A-Z\\d]? ?\\d[A-Z]{2}\\b`,
-    `, ?${NAME_WORD}(?: ${NAME_WORD}){0,2}`,
+    `, ?${CITY_WORD}(?: ${CITY_WORD}){0,2}`,
   ].join('|'),
   'uy',
 );
@@ -48,14 +52,38 @@ const SEGMENT = new RegExp(
 const PERSONAL_CONTEXT =
   /\b(?:i|i'm|me|my|mine|we|our|us|you|your|he|his|she|her|they|their|send|ship|deliver|mail|live|lives|living|moved|address|tenant|landlord|neighbou?r|mio|mia|miei|mie|mi|casa|indirizzo|consegna|mon|ma|mes|je|chez|adresse|livr\w*|ich|mein|meine|meiner|wohne|adresse|lieferung|mis?|nuestra|direcci[oó]n|vivo|abito|abita|abitiamo|habito|habite|j'habite|wohnen|wohnt|resid\\w*|env[ií]o|titular)\b/i;
 
+/** "rue|avenue" -> "[Rr]ue|[Aa]venue": lower or capitalised first letter, without the i flag. */
+function eitherCase(words: string): string {
+  return words
+    .split('|')
+    .map((w) => {
+      const first = w.charAt(0);
+      const upper = first.toUpperCase();
+      return upper === first ? w : `[${upper}${first}]${w.slice(1)}`;
+    })
+    .join('|');
+}
+
+// One case-sensitive scan that every address shape needs to pass; most messages fail it, so the
+// four per-shape prechecks (two of them case-insensitive) run only for the few that pass.
+const ANY_SHAPE = new RegExp(
+  [
+    ` (?:${STREET_TYPES})\\b`,
+    `(?:${STREET_FIRST_WORDS}) `,
+    `\\d(?: ?(?:bis|ter))?,? (?:${eitherCase('rue|avenue|av\\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours')}) `,
+    `(?:${eitherCase('straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|gata|gatan|gate|vej|vägen|veien|straat|laan|gracht|plein|steeg|kade|singel|utca|ulica|katu|tie')}) \\d`,
+  ].join('|'),
+);
+
 export function detectStreetAddresses(text: string, out: Span[]): void {
+  if (!ANY_SHAPE.test(text)) return;
   for (const shape of SHAPES) {
     if (shape.precheck.test(text)) detectShape(text, shape.pattern, out);
   }
 }
 
 function detectShape(text: string, pattern: RegExp, out: Span[]): void {
-  for (const m of text.matchAll(pattern)) {
+  for (const m of execAll(pattern, text)) {
     let end = m.index + m[0].length;
     let segments = 0;
     for (; segments < 5; segments++) {
