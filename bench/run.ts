@@ -1,0 +1,347 @@
+// `npm run bench`: feedloop against a no-op Fastify baseline on this machine, on loopback.
+//
+// Seeds a data directory with BENCH_LARGE interactions (default 1,000,000) through the storage
+// layer, starts the baseline server, then BENCH_RUNS times (default 3): seeds a fresh data
+// directory with BENCH_SMALL interactions (default 10,000), and loads baseline and feedloop
+// alternately with the same request streams from a separate autocannon process (bench/load.ts):
+// feedback, interactions (anonymize false), interactions (anonymize default true); then feedback
+// against feedloop on the large data directory, and reads that server's RSS. Prints medians and
+// spreads (min–max over the runs) with the ratio to the baseline measured in the same run.
+//
+// Environment: BENCH_DURATION (s, default 20), BENCH_WARMUP (s, default 3), BENCH_RUNS (default 3),
+// BENCH_CONNECTIONS (default 50), BENCH_SMALL (default 10000), BENCH_LARGE (default 1000000),
+// BENCH_CPU_PROF=DIR (run feedloop under --cpu-prof, profiles written to DIR),
+// BENCH_OUT=FILE (also write every measurement as JSON).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PATHS, feedbackBody, interactionBody, prng, usersFor, type Workload } from './data.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { seedDataDir } from './seed.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const ROOT = resolve(HERE, '../..');
+
+function envInt(name: string, fallback: number, min = 0): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min} (got "${raw}")`);
+  return Math.floor(n);
+}
+
+const settings = {
+  duration: envInt('BENCH_DURATION', 20, 1),
+  warmup: envInt('BENCH_WARMUP', 3, 0),
+  runs: envInt('BENCH_RUNS', 3, 1),
+  connections: envInt('BENCH_CONNECTIONS', 50, 1),
+  small: envInt('BENCH_SMALL', 10_000, 1),
+  large: envInt('BENCH_LARGE', 1_000_000, 1),
+  cpuProfDir: process.env['BENCH_CPU_PROF'] ? resolve(process.env['BENCH_CPU_PROF']) : null,
+  out: process.env['BENCH_OUT'] ? resolve(process.env['BENCH_OUT']) : null,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+
+function cleanup(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.length = 0;
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { cleanup(); process.exit(130); });
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? res(address.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Running { name: string; child: ChildProcess; url: string; output: () => string }
+
+async function startServer(name: string, args: string[], env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-20_000); });
+  child.stderr!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-20_000); });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up:\n${output}`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz within 120 s:\n${output}`);
+    await sleep(100);
+  }
+  return { name, child, url, output: () => output };
+}
+
+async function stopServer(server: Running): Promise<void> {
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), sleep(30_000).then(() => true)]);
+    if (timedOut) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  children.delete(child);
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MB. */
+function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(HERE, 'load.js'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.once('error', rej);
+    child.once('exit', (code) => {
+      children.delete(child);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) return rej(new Error(`load driver failed (exit ${code}):\n${stderr}${stdout}`));
+      res(JSON.parse(line) as LoadResult);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks: the servers answer what the workload expects before they are loaded
+
+async function post(url: string, apiKey: string, workload: Workload, body: object): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url + PATHS[workload], {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function checkFeedloop(server: Running, apiKey: string, seeded: number): Promise<void> {
+  const users = usersFor(seeded);
+  const rnd = prng(7);
+  for (const i of [0, seeded - 1, Math.floor(seeded / 2)]) {
+    const { status, json } = await post(server.url, apiKey, 'feedback', feedbackBody(i, users, rnd));
+    if (status !== 200 || json['status'] !== 'linked' || json['link'] !== 'output') {
+      throw new Error(`${server.name}: feedback about seeded interaction ${i} did not link by content: ${status} ${JSON.stringify(json)}`);
+    }
+  }
+  for (const anonymize of [false, null]) {
+    const { status, json } = await post(server.url, apiKey, 'interaction', interactionBody(0, users, rnd, anonymize));
+    if (status !== 200 || typeof json['id'] !== 'string') throw new Error(`${server.name}: interaction rejected: ${status} ${JSON.stringify(json)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and printing
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function fmt(x: number, digits = 0): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** "median (min–max)" over the runs; just the value when there is one run. */
+function spread(xs: number[], digits = 0, unit = ''): string {
+  const m = `${fmt(median(xs), digits)}${unit}`;
+  return xs.length > 1 ? `${m} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})` : m;
+}
+
+function goal(value: number, op: '≥' | '≤', target: number, unit = ''): string {
+  const ok = op === '≥' ? value >= target : value <= target;
+  return `goal ${op} ${target}${unit}: ${ok ? 'met' : 'NOT met'}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface RunResult {
+  baselineFeedback: LoadResult; feedback: LoadResult;
+  baselineInteraction: LoadResult; interaction: LoadResult;
+  baselineAnonymized: LoadResult; anonymized: LoadResult;
+  feedbackLarge: LoadResult;
+  smallMemory: { rssMb: number; peakMb: number };
+  largeMemory: { rssMb: number; peakMb: number };
+}
+
+async function main(): Promise<void> {
+  const apiKey = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
+  const loadBefore = loadavg();
+  console.log(`feedloop bench: ${settings.runs} run(s), ${settings.duration} s per load after ${settings.warmup} s warm-up, ` +
+    `${settings.connections} connections; ${fmt(settings.small)} vs ${fmt(settings.large)} stored interactions`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ` +
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+
+  const feedloopArgs = (tag: string) => [
+    ...(settings.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir, '--cpu-prof-name', `feedloop-${tag}-${Date.now()}.cpuprofile`] : []),
+    join(ROOT, 'bin/feedloop.js'), 'serve',
+  ];
+  const feedloopEnv = (dataDir: string) => ({ FEEDLOOP_DATA_DIR: dataDir, FEEDLOOP_API_KEY: apiKey });
+
+  const largeDir = tempDir('feedloop-bench-large-');
+  let lastPrinted = 0;
+  const seeded = await seedDataDir(largeDir, settings.large, apiKey, (done) => {
+    if (process.stdout.isTTY && (done - lastPrinted >= 200_000 || done === settings.large)) {
+      process.stdout.write(`  seeding ${fmt(done)} / ${fmt(settings.large)}${done === settings.large ? '\r\x1b[K' : '\r'}`);
+      lastPrinted = done;
+    }
+  });
+  console.log(`seeded ${fmt(seeded.count)} interactions for ${fmt(seeded.users)} end users through the storage layer in ${seeded.seconds.toFixed(1)} s`);
+
+  const baseline = await startServer('baseline', [join(HERE, 'baseline-server.js')], {});
+  const results: RunResult[] = [];
+  try {
+    for (let run = 1; run <= settings.runs; run++) {
+      const spec = (url: string, workload: Workload, anonymize: boolean | null, seededCount: number): LoadSpec => ({
+        url, apiKey, workload, anonymize, seeded: seededCount, users: usersFor(seededCount), connections: settings.connections,
+        durationSeconds: settings.duration, warmupSeconds: settings.warmup, seed: run * 100 + (workload === 'feedback' ? 1 : anonymize === false ? 2 : 3),
+      });
+      const step = async (label: string, s: LoadSpec): Promise<LoadResult> => {
+        const r = await runLoad(s);
+        const bad = r.non2xx + r.errors + r.timeouts;
+        console.log(`  run ${run} ${label.padEnd(34)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyP50} ms  p99 ${r.latencyP99} ms` +
+          (bad > 0 ? `  !! non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}` : ''));
+        return r;
+      };
+
+      const smallDir = tempDir('feedloop-bench-small-');
+      await seedDataDir(smallDir, settings.small, apiKey);
+      const small = await startServer(`feedloop (${fmt(settings.small)})`, feedloopArgs('small'), feedloopEnv(smallDir));
+      let partial: Partial<RunResult>;
+      try {
+        await checkFeedloop(small, apiKey, settings.small);
+        partial = {
+          baselineFeedback: await step('baseline, feedback body', spec(baseline.url, 'feedback', null, settings.small)),
+          feedback: await step(`feedloop feedback (${fmt(settings.small)})`, spec(small.url, 'feedback', null, settings.small)),
+          baselineInteraction: await step('baseline, interaction body', spec(baseline.url, 'interaction', false, settings.small)),
+          interaction: await step('feedloop interaction anonymize:false', spec(small.url, 'interaction', false, settings.small)),
+          baselineAnonymized: await step('baseline, PII interaction body', spec(baseline.url, 'interaction', null, settings.small)),
+          anonymized: await step('feedloop interaction anonymize:true', spec(small.url, 'interaction', null, settings.small)),
+        };
+        partial.smallMemory = memoryOf(small.child.pid!);
+      } finally {
+        await stopServer(small);
+        rmSync(smallDir, { recursive: true, force: true });
+      }
+
+      const large = await startServer(`feedloop (${fmt(settings.large)})`, feedloopArgs('large'), feedloopEnv(largeDir));
+      try {
+        await checkFeedloop(large, apiKey, settings.large);
+        partial.feedbackLarge = await step(`feedloop feedback (${fmt(settings.large)})`, spec(large.url, 'feedback', null, settings.large));
+        partial.largeMemory = memoryOf(large.child.pid!);
+      } finally {
+        await stopServer(large);
+      }
+      results.push(partial as RunResult);
+    }
+  } finally {
+    await stopServer(baseline);
+  }
+
+  const loadAfter = loadavg();
+  printSummary(results, loadBefore, loadAfter);
+  if (settings.out) {
+    writeFileSync(settings.out, JSON.stringify({ settings, seeded, loadBefore, loadAfter, cpus: cpus().length, node: process.version, runs: results }, null, 2));
+    console.log(`raw results: ${settings.out}`);
+  }
+}
+
+function printSummary(results: RunResult[], loadBefore: number[], loadAfter: number[]): void {
+  const col = (f: (r: RunResult) => number) => results.map(f);
+  const ratio = (a: (r: RunResult) => LoadResult, b: (r: RunResult) => LoadResult) => col((r) => a(r).requestsPerSecond / b(r).requestsPerSecond);
+  const lines: string[] = [];
+  const n = results.length;
+  lines.push('', `Results: median (min–max) over ${n} run(s); ratios are taken within each run, then the median.`);
+
+  const throughputLine = (label: string, sut: (r: RunResult) => LoadResult, base: (r: RunResult) => LoadResult, target: number) => {
+    const ratios = ratio(sut, base);
+    lines.push(`${label} req/s: ${spread(col((r) => sut(r).requestsPerSecond))}  baseline ${spread(col((r) => base(r).requestsPerSecond))}` +
+      `  ratio ${spread(ratios, 2)}  ${goal(median(ratios), '≥', target)}`);
+  };
+  const latencyLines = (label: string, sut: (r: RunResult) => LoadResult, base: (r: RunResult) => LoadResult, p99Goal: number | null) => {
+    lines.push(`${label} p50: ${spread(col((r) => sut(r).latencyP50), 0, ' ms')}  baseline ${spread(col((r) => base(r).latencyP50), 0, ' ms')}`);
+    const p99 = col((r) => sut(r).latencyP99);
+    lines.push(`${label} p99: ${spread(p99, 0, ' ms')}  baseline ${spread(col((r) => base(r).latencyP99), 0, ' ms')}` +
+      (p99Goal !== null ? `  ${goal(median(p99), '≤', p99Goal, ' ms')}` : ''));
+  };
+
+  throughputLine('feedback', (r) => r.feedback, (r) => r.baselineFeedback, 0.85);
+  latencyLines('feedback', (r) => r.feedback, (r) => r.baselineFeedback, 10);
+  throughputLine('interaction anonymize:false', (r) => r.interaction, (r) => r.baselineInteraction, 0.8);
+  latencyLines('interaction anonymize:false', (r) => r.interaction, (r) => r.baselineInteraction, 10);
+  throughputLine('interaction anonymize:true', (r) => r.anonymized, (r) => r.baselineAnonymized, 0.3);
+  lines.push(`interaction anonymize:true p99: ${spread(col((r) => r.anonymized.latencyP99), 0, ' ms')}  baseline ${spread(col((r) => r.baselineAnonymized.latencyP99), 0, ' ms')}`);
+
+  const cost = col((r) => r.feedback.requestsPerSecond / r.feedbackLarge.requestsPerSecond);
+  const large = fmt(settings.large);
+  const small = fmt(settings.small);
+  lines.push(`feedback with ${large} stored req/s: ${spread(col((r) => r.feedbackLarge.requestsPerSecond))}  ` +
+    `(${small}: ${spread(col((r) => r.feedback.requestsPerSecond))})  ratio to baseline ${spread(ratio((r) => r.feedbackLarge, (r) => r.baselineFeedback), 2)}`);
+  lines.push(`feedback linking cost ${large}/${small} (req/s ${small} ÷ req/s ${large}): ${spread(cost, 2)}  ${goal(median(cost), '≤', 1.5)}`);
+  lines.push(`feedback p99 with ${large} stored: ${spread(col((r) => r.feedbackLarge.latencyP99), 0, ' ms')}  ` +
+    `(${small}: ${spread(col((r) => r.feedback.latencyP99), 0, ' ms')})  p99 ratio ${spread(col((r) => r.feedbackLarge.latencyP99 / r.feedback.latencyP99), 2)}`);
+  const events = col((r) => settings.large + r.feedbackLarge.total2xx);
+  const rss = col((r) => r.largeMemory.rssMb);
+  lines.push(`RSS of feedloop after ${large} interactions + its feedback load (${spread(events)} events): ${spread(rss, 0, ' MB')}` +
+    `  peak ${spread(col((r) => r.largeMemory.peakMb), 0, ' MB')}  ${goal(median(rss), '≤', 300, ' MB')}`);
+  lines.push(`RSS of feedloop (${small} stored) after its three loads: ${spread(col((r) => r.smallMemory.rssMb), 0, ' MB')}` +
+    `  peak ${spread(col((r) => r.smallMemory.peakMb), 0, ' MB')}`);
+  const failures = results.flatMap((r) => Object.values(r)).filter((x): x is LoadResult => 'non2xx' in x && x.non2xx + x.errors + x.timeouts > 0);
+  if (failures.length > 0) lines.push(`WARNING: ${failures.length} load(s) had non-2xx responses, errors or timeouts (see the per-run lines).`);
+  lines.push(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
+  console.log(lines.join('\n'));
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+} finally {
+  cleanup();
+}
