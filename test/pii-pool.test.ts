@@ -22,11 +22,21 @@ test('worker pool gives the same results as inline anonymization', async () => {
   }
 });
 
+test('texts asked for in one turn share one worker message and each caller gets its own results', async () => {
+  const pooled = createAnonymizer({ threads: 1 });
+  try {
+    const answers = await Promise.all(SAMPLES.map((t) => pooled.anonymize([t, t])));
+    assert.deepEqual(answers, SAMPLES.map((t) => [anonymizeText(t), anonymizeText(t)]));
+  } finally {
+    await pooled.close();
+  }
+});
+
 test('small batches and threads: 0 run inline', async () => {
   const inline = createAnonymizer({ threads: 0 });
   assert.deepEqual(await inline.anonymize(SAMPLES), SAMPLES.map((t) => anonymizeText(t)));
   await inline.close();
-  const pooled = createAnonymizer({ threads: 1 });
+  const pooled = createAnonymizer({ threads: 1, inlineBelowChars: 2000 });
   try {
     assert.deepEqual(await pooled.anonymize([SAMPLES[0] ?? '']), [anonymizeText(SAMPLES[0] ?? '')]);
     assert.deepEqual(await pooled.anonymize([]), []);

@@ -1,9 +1,22 @@
 // Identifiers: UUID version 7 (time-ordered), so new rows land at the end of B-tree indexes
 // and ids sort roughly by creation time.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMillis = 0;
 let sequence = 0;
+// Random bytes are drawn 4 KiB at a time: one call per 256 ids instead of one per id (it showed in profiles).
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function randomSixteen(): Buffer {
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
+  return bytes;
+}
 
 export function newId(now: number = Date.now()): string {
   // A counter in the random bits keeps ids created within one millisecond increasing.
@@ -15,7 +28,7 @@ export function newId(now: number = Date.now()): string {
     lastMillis = now;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = randomSixteen();
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;

@@ -1,29 +1,30 @@
-// Runs the PII detector off the event loop: a fixed pool of worker threads, with small batches
-// anonymized inline because posting to a worker costs more than the work itself.
+// Runs the PII detector off the event loop: a fixed pool of worker threads.
 //
-// Inline vs worker: a batch whose total length is below `inlineBelowChars` (default 2,000 chars,
-// about 0.3-0.5 ms of detector time at 4-7 MB/s) runs synchronously in the caller; larger batches
-// go to the least-loaded worker. `threads: 0` always runs inline.
+// Texts asked for during one event-loop turn travel to a worker in one message (posting costs
+// more than a short text's detection), round-robin over the workers by pending load. With
+// `threads: 0`, or for batches below `inlineBelowChars`, detection runs synchronously in the
+// caller; the detector and its lexicons (tens of MB) are then loaded in this thread on first use,
+// and otherwise only in the workers.
 import { Worker } from 'node:worker_threads';
 import type { Anonymizer } from '../app/anonymizer.js';
-import { anonymizeText, type Anonymized } from '../core/pii/index.js';
+import type { Anonymized } from '../core/pii/index.js';
 
 export interface AnonymizerOptions {
   threads: number;
+  /** Batches shorter than this (in characters) run inline; default 0 with workers (all go to them). */
   inlineBelowChars?: number;
 }
 
-
-export const DEFAULT_INLINE_BELOW_CHARS = 2_000;
-
-interface Pending {
+interface Waiting {
+  texts: string[];
   resolve(results: Anonymized[]): void;
   reject(error: Error): void;
 }
 
 interface PoolWorker {
   worker: Worker;
-  pending: Map<number, Pending>;
+  /** Requests sent to this worker, by message id, each with the callers whose texts it carries. */
+  pending: Map<number, Waiting[]>;
 }
 
 interface WorkerReply {
@@ -35,70 +36,87 @@ interface WorkerReply {
 // Compiled layout: dist/src/pii-pool/index.js next to dist/src/pii-pool/worker.js.
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
+type Detector = (text: string) => Anonymized;
+let detector: Detector | null = null;
+async function loadDetector(): Promise<Detector> {
+  detector ??= (await import('../core/pii/index.js')).anonymizeText;
+  return detector;
+}
+
 export function createAnonymizer(options: AnonymizerOptions): Anonymizer {
   const threads = Math.max(0, Math.floor(options.threads));
-  const inlineBelowChars = options.inlineBelowChars ?? DEFAULT_INLINE_BELOW_CHARS;
+  const inlineBelowChars = options.inlineBelowChars ?? 0;
   const pool: PoolWorker[] = [];
   let nextId = 1;
   let closed = false;
+  let queued: Waiting[] = [];
 
   function spawn(): PoolWorker {
     const entry: PoolWorker = { worker: new Worker(WORKER_URL), pending: new Map() };
     entry.worker.on('message', (reply: WorkerReply) => {
-      const pending = entry.pending.get(reply.id);
-      if (!pending) return;
+      const callers = entry.pending.get(reply.id);
+      if (!callers) return;
       entry.pending.delete(reply.id);
-      if (reply.results) pending.resolve(reply.results);
-      else pending.reject(new Error(reply.error ?? 'PII worker failed'));
+      if (entry.pending.size === 0) entry.worker.unref();
+      if (!reply.results) {
+        for (const c of callers) c.reject(new Error(reply.error ?? 'PII worker failed'));
+        return;
+      }
+      let offset = 0;
+      for (const c of callers) {
+        c.resolve(reply.results.slice(offset, offset + c.texts.length));
+        offset += c.texts.length;
+      }
     });
     entry.worker.on('error', (error) => failAll(entry, error));
     entry.worker.on('exit', (code) => {
       failAll(entry, new Error(`PII worker exited with code ${code}`));
       const index = pool.indexOf(entry);
       // Replace a crashed worker so the pool keeps its size.
-      if (index !== -1 && !closed) pool[index] = spawn();
+      if (index >= 0 && !closed) pool[index] = spawn();
     });
     entry.worker.unref();
     return entry;
   }
 
   function failAll(entry: PoolWorker, error: Error): void {
-    for (const pending of entry.pending.values()) pending.reject(error);
+    for (const callers of entry.pending.values()) for (const c of callers) c.reject(error);
     entry.pending.clear();
+  }
+
+  function flush(): void {
+    const callers = queued;
+    queued = [];
+    if (callers.length === 0) return;
+    let target = pool[0]!;
+    for (const entry of pool) if (entry.pending.size < target.pending.size) target = entry;
+    const id = nextId++;
+    target.pending.set(id, callers);
+    target.worker.ref();
+    target.worker.postMessage({ id, texts: callers.flatMap((c) => c.texts) });
   }
 
   for (let i = 0; i < threads; i++) pool.push(spawn());
 
-  function inline(texts: string[]): Anonymized[] {
-    return texts.map((t) => anonymizeText(t));
-  }
-
   return {
-    anonymize(texts: string[]): Promise<Anonymized[]> {
-      if (closed) return Promise.reject(new Error('anonymizer is closed'));
+    async anonymize(texts: string[]): Promise<Anonymized[]> {
+      if (closed) throw new Error('anonymizer is closed');
+      if (texts.length === 0) return [];
       let total = 0;
       for (const t of texts) total += t.length;
       if (pool.length === 0 || total < inlineBelowChars) {
-        try {
-          return Promise.resolve(inline(texts));
-        } catch (error) {
-          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-        }
+        const detect = await loadDetector();
+        return texts.map((t) => detect(t));
       }
-      let target = pool[0] as PoolWorker;
-      for (const entry of pool) if (entry.pending.size < target.pending.size) target = entry;
-      const id = nextId++;
       return new Promise<Anonymized[]>((resolve, reject) => {
-        target.pending.set(id, { resolve, reject });
-        target.worker.ref();
-        target.worker.postMessage({ id, texts });
-      }).finally(() => {
-        if (target.pending.size === 0) target.worker.unref();
+        if (queued.length === 0) setImmediate(flush);
+        queued.push({ texts, resolve, reject });
       });
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      flush();
       const workers = pool.splice(0, pool.length);
       await Promise.all(workers.map((entry) => entry.worker.terminate()));
     },

@@ -35,3 +35,11 @@ test('content hashes ignore white space differences and Unicode composition, and
   assert.notEqual(hash('café au lait'), hash('Café au lait'));
   assert.notEqual(hash('x'), createContentHasher('secret-b')('x'));
 });
+
+test('ids are UUID v7, unique and increasing even within one millisecond', async () => {
+  const { newId } = await import('../../src/core/ids.js');
+  const ids = Array.from({ length: 2000 }, () => newId(1_700_000_000_000));
+  assert.equal(new Set(ids).size, ids.length);
+  assert.deepEqual([...ids].sort(), ids);
+  for (const id of ids.slice(0, 5)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
