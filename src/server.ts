@@ -4,12 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
+import { ThreadExecutor } from './app/thread-executor.js';
+import { InProcessExecutor } from './app/write-executor.js';
+import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
 import type { Config } from './config.js';
 import { createContentHasher } from './core/text.js';
 import { buildApp } from './http/app.js';
 import { createAnonymizer } from './pii-pool/index.js';
-import { openStorage } from './storage/open.js';
+import { openStorage, sqliteFile } from './storage/open.js';
 import type { Storage } from './storage/port.js';
 
 export interface Server {
@@ -26,10 +29,13 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const storage = await openStorage(config);
   const anonymizer = options.anonymizer ?? createAnonymizer({ threads: config.piiThreads });
   const hash = createContentHasher(await storage.installationSecret());
-  const queue = new WriteQueue(storage);
-  const ingestion = new Ingestion(queue, anonymizer, hash, {
-    clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs,
-  });
+  const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
+  // The embedded SQLite file gets its own writer thread; PostgreSQL writes are asynchronous already.
+  const executor = config.databaseUrl === null
+    ? new ThreadExecutor({ filename: sqliteFile(config.dataDir), policy })
+    : new InProcessExecutor(storage, policy);
+  const queue = new WriteQueue(executor);
+  const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
   const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, logLevel: config.logLevel });
 
@@ -50,6 +56,7 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
       clearInterval(timer);
       await app.close();
       await queue.drain();
+      await executor.close();
       await anonymizer.close();
       await storage.close();
     },

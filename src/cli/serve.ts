@@ -1,9 +1,9 @@
 // `feedloop serve`: start the server, print where to go, the configuration and (on first start)
 // the generated API key; stop cleanly on SIGINT/SIGTERM.
-import { join } from 'node:path';
 import { DEFAULT_PROJECT } from '../app/keys.js';
 import { describeConfig, type Config } from '../config.js';
 import { createServer } from '../server.js';
+import { sqliteFile } from '../storage/open.js';
 
 export async function runServe(config: Config): Promise<number> {
   const server = await createServer(config);
@@ -17,7 +17,7 @@ export async function runServe(config: Config): Promise<number> {
 
   const address = await server.app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
-  const storage = config.databaseUrl === null ? `SQLite ${join(config.dataDir, 'feedloop.sqlite')}` : 'PostgreSQL (DATABASE_URL)';
+  const storage = config.databaseUrl === null ? `SQLite ${sqliteFile(config.dataDir)}` : 'PostgreSQL (DATABASE_URL)';
   console.log([
     `feedloop listening on ${url}`,
     `  Nebuly clients: NEBULY_ENDPOINT_URL=${url}/event-ingestion`,

@@ -6,6 +6,9 @@ import { SqliteStorage } from './sqlite/sqlite-storage.js';
 
 export interface StorageSettings { dataDir: string; databaseUrl: string | null; databasePoolSize?: number }
 
+/** The embedded database file under the data directory. */
+export const sqliteFile = (dataDir: string): string => join(dataDir, 'feedloop.sqlite');
+
 export async function openStorage(settings: StorageSettings): Promise<Storage> {
   let storage: Storage;
   if (settings.databaseUrl !== null) {
@@ -13,7 +16,7 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
     storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10 });
   } else {
-    storage = new SqliteStorage({ filename: join(settings.dataDir, 'feedloop.sqlite') });
+    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir) });
   }
   await storage.migrate();
   return storage;

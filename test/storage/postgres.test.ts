@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Anonymizer } from '../../src/app/anonymizer.js';
 import { Ingestion } from '../../src/app/ingestion.js';
+import { InProcessExecutor } from '../../src/app/write-executor.js';
 import { WriteQueue } from '../../src/app/write-queue.js';
 import type { FeedbackCommand, InteractionCommand } from '../../src/core/commands.js';
 import { newId } from '../../src/core/ids.js';
@@ -147,8 +148,8 @@ if (unavailable !== null) {
         await storageA.migrate();
         await storageB.migrate();
         const hash = createContentHasher(await storageA.installationSecret());
-        a = new Ingestion(new WriteQueue(storageA), anonymizer, hash, policy);
-        b = new Ingestion(new WriteQueue(storageB), anonymizer, createContentHasher(await storageB.installationSecret()), policy);
+        a = new Ingestion(new WriteQueue(new InProcessExecutor(storageA, policy)), anonymizer, hash);
+        b = new Ingestion(new WriteQueue(new InProcessExecutor(storageB, policy)), anonymizer, createContentHasher(await storageB.installationSecret()));
       });
       const project = newId();
       const turn = (endUser: string, output: string, timeEnd: number): InteractionCommand => ({

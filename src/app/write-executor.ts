@@ -1,0 +1,60 @@
+// Runs a batch of write operations in one transaction (group commit) and settles each one. If the
+// batch fails, its operations are retried one transaction each, so one bad operation cannot fail
+// the others; a deadlock or serialization failure between instances is retried as a whole.
+import type { Storage } from '../storage/port.js';
+import { applyWriteOp, type WriteOp, type WritePolicy, type WriteResult } from './write-ops.js';
+
+export type Settled =
+  | { ok: true; value: WriteResult }
+  | { ok: false; error: { message: string; code?: string; stack?: string } };
+
+/** Where batches of writes run: in this thread, or on the SQLite writer thread. */
+export interface WriteExecutor {
+  execute(ops: WriteOp[]): Promise<Settled[]>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be retried. */
+const TRANSIENT_CODES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
+const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
+
+function failure(error: unknown): Settled {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = codeOf(error);
+  return { ok: false, error: { message: e.message, ...(typeof code === 'string' ? { code } : {}), ...(e.stack ? { stack: e.stack } : {}) } };
+}
+
+export class InProcessExecutor implements WriteExecutor {
+  constructor(private readonly storage: Storage, private readonly policy: WritePolicy) {}
+
+  async execute(ops: WriteOp[], attempt = 1): Promise<Settled[]> {
+    try {
+      const values = await this.storage.transaction(async (tx) => {
+        const out: WriteResult[] = [];
+        for (const op of ops) out.push(await applyWriteOp(tx, op, this.policy));
+        return out;
+      });
+      return values.map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (ops.length > 1) {
+        const settled: Settled[] = [];
+        for (const op of ops) settled.push(...(await this.execute([op])));
+        return settled;
+      }
+      const code = codeOf(error);
+      if (typeof code === 'string' && TRANSIENT_CODES.has(code) && attempt < MAX_ATTEMPTS) return this.execute(ops, attempt + 1);
+      return [failure(error)];
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The error a settled failure stands for, with the driver's code kept for the HTTP edge. */
+export function settledError(e: { message: string; code?: string; stack?: string }): Error {
+  const error = new Error(e.message) as Error & { code?: string };
+  if (e.code !== undefined) error.code = e.code;
+  if (e.stack !== undefined) error.stack = e.stack;
+  return error;
+}

@@ -1,0 +1,119 @@
+// The writes of the ingestion path as data: what one request asks storage to do, and the code that
+// does it inside a transaction. Being data, a batch of them can run in this thread or be handed to
+// the SQLite writer thread (write-worker.ts) unchanged.
+import { chooseConversation } from '../core/conversations.js';
+import { newId } from '../core/ids.js';
+import { chooseLink, chooseTagTarget, interactionMayAffect, isFinal, linkCandidateQuery, type LinkPolicy, type LinkSubject } from '../core/linking.js';
+import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../core/model.js';
+import type { LinkUpdate, StorageTransaction } from '../storage/port.js';
+
+export interface WritePolicy extends LinkPolicy {
+  /** Inactivity after which an end user's next interaction starts a new conversation. */
+  conversationGapMs: number;
+}
+
+export interface BuiltInteraction { record: InteractionRecord; actions: FeedbackRecord[]; clientChosenId: boolean }
+
+export interface TagUpdateResult { status: 'linked' | 'pending'; interactionId: string | null }
+
+export type WriteOp =
+  | { kind: 'feedback'; record: FeedbackRecord; copiedTexts: string[] }
+  | { kind: 'interactions'; items: BuiltInteraction[] }
+  | { kind: 'tag_update'; update: TagUpdateRecord };
+
+export interface WriteResults {
+  feedback: FeedbackRecord;
+  interactions: InteractionRecord[];
+  tag_update: TagUpdateResult;
+}
+
+export type WriteResult = WriteResults[keyof WriteResults];
+
+export const isCopySlug = (slug: string) => slug === 'copy_input' || slug === 'copy_output';
+export const hasContent = (text: string | null): text is string => text !== null && text.trim().length > 0;
+
+/** What linking needs to know about a stored feedback, to run the rules (again). */
+function subjectOf(f: FeedbackRecord, copiedTexts: string[]): LinkSubject {
+  return { slug: f.slug, endUser: f.endUser, timestamp: f.timestamp, interactionRef: f.interactionRef, inputHash: f.inputHash, outputHash: f.outputHash, copiedTexts };
+}
+
+export async function applyWriteOp(tx: StorageTransaction, op: WriteOp, policy: WritePolicy): Promise<WriteResult> {
+  switch (op.kind) {
+    case 'feedback': return storeFeedback(tx, op.record, op.copiedTexts, policy);
+    case 'interactions': {
+      const stored: InteractionRecord[] = [];
+      for (const item of op.items) stored.push(await storeInteraction(tx, item, policy));
+      return stored;
+    }
+    case 'tag_update': return storeTagUpdate(tx, op.update, policy);
+  }
+}
+
+async function storeFeedback(tx: StorageTransaction, record: FeedbackRecord, copiedTexts: string[], policy: WritePolicy): Promise<FeedbackRecord> {
+  const { projectId } = record;
+  // Lock first: a concurrent retry of the same event (same end user) on another instance then
+  // commits before this check runs, and is found.
+  await tx.lockEndUser(projectId, record.endUser);
+  if (record.eventId !== null) {
+    const existing = await tx.findFeedbackByEventId(projectId, record.eventId);
+    if (existing) return existing;
+  }
+  const subject = subjectOf(record, copiedTexts);
+  const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, policy)));
+  const stored = decision.status === 'linked' ? { ...record, ...decision } : record;
+  await tx.insertFeedback([stored]);
+  return stored;
+}
+
+async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy): Promise<TagUpdateResult> {
+  const { projectId, endUser } = update;
+  await tx.lockEndUser(projectId, endUser);
+  const target = chooseTagTarget(update.timestamp,
+    await tx.findTagCandidates(projectId, endUser, update.timestamp, policy.clockSkewMs, update.inputHash, update.outputHash));
+  if (target) await tx.addInteractionTags(projectId, target.id, update.tags);
+  await tx.insertTagUpdate(target ? { ...update, status: 'linked', interactionId: target.id } : update);
+  return { status: target ? 'linked' : 'pending', interactionId: target?.id ?? null };
+}
+
+async function storeInteraction(tx: StorageTransaction, { record, actions, clientChosenId }: BuiltInteraction, policy: WritePolicy): Promise<InteractionRecord> {
+  const { projectId, endUser } = record;
+  await tx.lockEndUser(projectId, endUser);
+  // A client-chosen id seen before: a retry; answer what was stored.
+  const existing = clientChosenId ? await tx.findInteractionById(projectId, record.id) : null;
+  if (existing) return existing;
+  let conversationId = record.conversationId;
+  if (record.conversationAuto) {
+    const neighbours = await tx.findConversationNeighbours(projectId, endUser, record.timeStart);
+    conversationId = chooseConversation(record.timeStart, record.timeEnd, neighbours, policy.conversationGapMs) ?? newId();
+  }
+  const stored = { ...record, conversationId };
+  await tx.insertInteractions([stored]);
+  if (actions.length > 0) await tx.insertFeedback(actions.map((a) => ({ ...a, conversationId })));
+  await relink(tx, stored, policy);
+  return stored;
+}
+
+/** Runs the linking rules again for the feedback and tag updates a new interaction may concern. */
+async function relink(tx: StorageTransaction, interaction: InteractionRecord, policy: WritePolicy): Promise<void> {
+  const { projectId, endUser } = interaction;
+  const feedback = await tx.findRelinkableFeedback(projectId, endUser, interaction.id, interaction.timeEnd,
+    { before: policy.clockSkewMs, after: policy.lookbackMs });
+  const updates: LinkUpdate[] = [];
+  for (const f of feedback) {
+    if (f.status === 'linked' && isFinal(f.link)) continue;
+    const subject = subjectOf(f, isCopySlug(f.slug) && hasContent(f.text) ? [f.text] : []);
+    if (!interactionMayAffect(subject, interaction, policy)) continue;
+    const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, policy)));
+    if (decision.status === 'linked' && (decision.interactionId !== f.interactionId || decision.link !== f.link)) {
+      updates.push({ id: f.id, status: 'linked', link: decision.link, interactionId: decision.interactionId, linkedTimeEnd: decision.linkedTimeEnd, flags: decision.flags });
+    }
+  }
+  if (updates.length > 0) await tx.updateFeedbackLinks(projectId, updates);
+
+  for (const t of await tx.findUnlinkedTagUpdates(projectId, endUser)) {
+    const target = chooseTagTarget(t.timestamp, await tx.findTagCandidates(projectId, endUser, t.timestamp, policy.clockSkewMs, t.inputHash, t.outputHash));
+    if (!target) continue;
+    await tx.addInteractionTags(projectId, target.id, t.tags);
+    await tx.markTagUpdateLinked(projectId, t.id, target.id);
+  }
+}
