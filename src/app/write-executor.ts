@@ -2,7 +2,7 @@
 // batch fails, its operations are retried one transaction each, so one bad operation cannot fail
 // the others; a deadlock or serialization failure between instances is retried as a whole.
 import type { Storage } from '../storage/port.js';
-import { applyWriteOp, type WriteOp, type WritePolicy, type WriteResult } from './write-ops.js';
+import { applyWriteOps, type WriteOp, type WritePolicy, type WriteResult } from './write-ops.js';
 
 export type Settled =
   | { ok: true; value: WriteResult }
@@ -30,11 +30,7 @@ export class InProcessExecutor implements WriteExecutor {
 
   async execute(ops: WriteOp[], attempt = 1): Promise<Settled[]> {
     try {
-      const values = await this.storage.transaction(async (tx) => {
-        const out: WriteResult[] = [];
-        for (const op of ops) out.push(await applyWriteOp(tx, op, this.policy));
-        return out;
-      });
+      const values = await this.storage.transaction((tx) => applyWriteOps(tx, ops, this.policy));
       return values.map((value) => ({ ok: true, value }));
     } catch (error) {
       if (ops.length > 1) {

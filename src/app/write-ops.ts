@@ -37,31 +37,53 @@ function subjectOf(f: FeedbackRecord, copiedTexts: string[]): LinkSubject {
   return { slug: f.slug, endUser: f.endUser, timestamp: f.timestamp, interactionRef: f.interactionRef, inputHash: f.inputHash, outputHash: f.outputHash, copiedTexts };
 }
 
-export async function applyWriteOp(tx: StorageTransaction, op: WriteOp, policy: WritePolicy): Promise<WriteResult> {
-  switch (op.kind) {
-    case 'feedback': return storeFeedback(tx, op.record, op.copiedTexts, policy);
-    case 'interactions': {
-      const stored: InteractionRecord[] = [];
-      for (const item of op.items) stored.push(await storeInteraction(tx, item, policy));
-      return stored;
+/**
+ * Applies a batch of operations in one transaction, in order. Feedback rows are buffered and
+ * written with one multi-row insert, just before the next operation that reads feedback (an
+ * interaction re-links pending feedback) and at the end: a burst of feedback is one INSERT.
+ */
+export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], policy: WritePolicy): Promise<WriteResult[]> {
+  const buffered: FeedbackRecord[] = [];
+  const flush = async () => {
+    if (buffered.length > 0) await tx.insertFeedback(buffered.splice(0, buffered.length));
+  };
+  const results: WriteResult[] = [];
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'feedback':
+        results.push(await decideFeedback(tx, op.record, op.copiedTexts, policy, buffered));
+        break;
+      case 'interactions': {
+        await flush();
+        const stored: InteractionRecord[] = [];
+        for (const item of op.items) stored.push(await storeInteraction(tx, item, policy));
+        results.push(stored);
+        break;
+      }
+      case 'tag_update':
+        results.push(await storeTagUpdate(tx, op.update, policy));
+        break;
     }
-    case 'tag_update': return storeTagUpdate(tx, op.update, policy);
   }
+  await flush();
+  return results;
 }
 
-async function storeFeedback(tx: StorageTransaction, record: FeedbackRecord, copiedTexts: string[], policy: WritePolicy): Promise<FeedbackRecord> {
+/** Links a feedback and adds it to `buffered` (to be inserted), or answers the stored retry. */
+async function decideFeedback(tx: StorageTransaction, record: FeedbackRecord, copiedTexts: string[], policy: WritePolicy,
+  buffered: FeedbackRecord[]): Promise<FeedbackRecord> {
   const { projectId } = record;
   // Lock first: a concurrent retry of the same event (same end user) on another instance then
   // commits before this check runs, and is found.
   await tx.lockEndUser(projectId, record.endUser);
   if (record.eventId !== null) {
-    const existing = await tx.findFeedbackByEventId(projectId, record.eventId);
+    const existing = buffered.find((f) => f.eventId === record.eventId) ?? (await tx.findFeedbackByEventId(projectId, record.eventId));
     if (existing) return existing;
   }
   const subject = subjectOf(record, copiedTexts);
   const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, policy)));
   const stored = decision.status === 'linked' ? { ...record, ...decision } : record;
-  await tx.insertFeedback([stored]);
+  buffered.push(stored);
   return stored;
 }
 
