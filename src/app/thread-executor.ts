@@ -63,7 +63,10 @@ export class ThreadExecutor implements WriteExecutor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     await this.send({ close: true });
-    await this.worker.terminate();
+    const timeout = setTimeout(() => void this.worker.terminate(), 5000);
+    await exited;
+    clearTimeout(timeout);
   }
 }

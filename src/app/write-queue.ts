@@ -1,7 +1,7 @@
 // Group commit: the writes that requests ask for during one event-loop turn are handed to the
 // executor as one batch, i.e. one transaction and one durable commit (one fsync) for them all.
-// A request's promise settles only after the commit that holds its rows. One batch is in flight
-// at a time; the next one gathers meanwhile.
+// A request's promise settles only after the commit that holds its rows. Up to maxInFlight
+// batches are with the executor at once; the next one gathers meanwhile.
 import { settledError, type WriteExecutor } from './write-executor.js';
 import type { WriteOp, WriteResults } from './write-ops.js';
 
@@ -10,16 +10,24 @@ interface Pending { op: WriteOp; resolve: (v: unknown) => void; reject: (e: unkn
 export interface WriteQueueOptions {
   /** The most operations in one transaction; more wait for the next one. */
   maxBatch?: number;
+  /**
+   * Batches handed to the executor before the first is settled (default 8): while one commits
+   * (its fsync), the next is already on its way, so neither the event loop nor the writer idles.
+   * The executor runs them in order (the SQLite writer thread) or concurrently (a PostgreSQL pool).
+   */
+  maxInFlight?: number;
 }
 
 export class WriteQueue {
   private pending: Pending[] = [];
-  private flushing = false;
+  private inFlight = 0;
   private scheduled = false;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly executor: WriteExecutor, options: WriteQueueOptions = {}) {
     this.maxBatch = options.maxBatch ?? 1000;
+    this.maxInFlight = options.maxInFlight ?? 8;
   }
 
   write<K extends WriteOp['kind']>(op: Extract<WriteOp, { kind: K }>): Promise<WriteResults[K]> {
@@ -30,40 +38,43 @@ export class WriteQueue {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     // setImmediate runs after the I/O callbacks of this turn: every request parsed in it joins the batch.
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.dispatch();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.maxBatch);
-        let settled;
-        try {
-          settled = await this.executor.execute(batch.map((p) => p.op));
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-          continue;
-        }
-        batch.forEach((p, k) => {
-          const s = settled[k]!;
-          if (s.ok) p.resolve(s.value);
-          else p.reject(settledError(s.error));
-        });
-      }
-    } finally {
-      this.flushing = false;
+  private dispatch(): void {
+    while (this.pending.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        if (this.pending.length > 0) this.schedule();
+      });
     }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    let settled;
+    try {
+      settled = await this.executor.execute(batch.map((p) => p.op));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, k) => {
+      const s = settled[k]!;
+      if (s.ok) p.resolve(s.value);
+      else p.reject(settledError(s.error));
+    });
   }
 
   /** Resolves once every operation queued so far has been committed or rejected. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.flushing || this.scheduled) await new Promise((r) => setImmediate(r));
+    while (this.pending.length > 0 || this.inFlight > 0 || this.scheduled) await new Promise((r) => setImmediate(r));
   }
 }
