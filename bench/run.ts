@@ -7,11 +7,16 @@
 // feedback, interactions (anonymize false), interactions (anonymize default true); then feedback
 // against feedloop on the large data directory, and reads that server's RSS. Prints medians and
 // spreads (min–max over the runs) with the ratio to the baseline measured in the same run.
+// PostgreSQL phase (unless BENCH_POSTGRES=0, or no PostgreSQL server binaries are installed): a
+// throw-away PostgreSQL server (test/support/postgres.ts) runs for the whole bench; each run seeds
+// a fresh database with BENCH_SMALL interactions through PostgresStorage, starts feedloop with
+// DATABASE_URL, and loads baseline and feedloop alternately with feedback and interactions
+// (anonymize false).
 //
 // Environment: BENCH_DURATION (s, default 20), BENCH_WARMUP (s, default 3), BENCH_RUNS (default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_SMALL (default 10000), BENCH_LARGE (default 1000000),
 // BENCH_CPU_PROF=DIR (run feedloop under --cpu-prof, profiles written to DIR),
-// BENCH_OUT=FILE (also write every measurement as JSON).
+// BENCH_OUT=FILE (also write every measurement as JSON), BENCH_POSTGRES=0 (skip the PostgreSQL phase).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +24,10 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { postgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import { PATHS, feedbackBody, interactionBody, prng, usersFor, type Workload } from './data.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { seedDataDir } from './seed.js';
+import { seedDataDir, seedPostgres } from './seed.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, '../..');
@@ -43,6 +49,7 @@ const settings = {
   large: envInt('BENCH_LARGE', 1_000_000, 1),
   cpuProfDir: process.env['BENCH_CPU_PROF'] ? resolve(process.env['BENCH_CPU_PROF']) : null,
   out: process.env['BENCH_OUT'] ? resolve(process.env['BENCH_OUT']) : null,
+  postgres: (process.env['BENCH_POSTGRES'] ?? '').trim() !== '0',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -56,9 +63,31 @@ function cleanup(): void {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.length = 0;
 }
+
+/** Set on Ctrl-C/SIGTERM: failures of the processes being killed are then not reported. */
+let interrupted = false;
+
+/** The throw-away PostgreSQL server of the PostgreSQL phase, while it runs. */
+let postgres: PostgresServer | null = null;
+
+/**
+ * Stops the PostgreSQL server and removes its directory. If this process dies before (SIGKILL),
+ * the harness's watchdog process does the same once it notices.
+ */
+async function stopPostgres(): Promise<void> {
+  const server = postgres;
+  postgres = null;
+  if (server) await server.stop().catch((error: Error) => console.error(`stopping PostgreSQL: ${error.message}`));
+}
+
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { cleanup(); process.exit(130); });
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\nbench: ${signal}, stopping servers and PostgreSQL, removing temporary directories`);
+    cleanup();
+    void Promise.race([stopPostgres(), sleep(15_000)]).finally(() => process.exit(130));
+  });
 }
 
 function tempDir(prefix: string): string {
@@ -200,7 +229,16 @@ function goal(value: number, op: '≥' | '≤', target: number, unit = ''): stri
 
 // ---------------------------------------------------------------------------------------------
 
+interface PostgresRunResult {
+  seedSeconds: number;
+  baselineFeedback: LoadResult; feedback: LoadResult;
+  baselineInteraction: LoadResult; interaction: LoadResult;
+  memory: { rssMb: number; peakMb: number };
+}
+
 interface RunResult {
+  /** Present when the PostgreSQL phase ran (then in every run). */
+  postgres?: PostgresRunResult;
   baselineFeedback: LoadResult; feedback: LoadResult;
   baselineInteraction: LoadResult; interaction: LoadResult;
   baselineAnonymized: LoadResult; anonymized: LoadResult;
@@ -221,7 +259,21 @@ async function main(): Promise<void> {
     ...(settings.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir, '--cpu-prof-name', `feedloop-${tag}-${Date.now()}.cpuprofile`] : []),
     join(ROOT, 'bin/feedloop.js'), 'serve',
   ];
-  const feedloopEnv = (dataDir: string) => ({ FEEDLOOP_DATA_DIR: dataDir, FEEDLOOP_API_KEY: apiKey });
+  // DATABASE_URL is set (to the run's database) only for the PostgreSQL phase; '' means SQLite.
+  const feedloopEnv = (dataDir: string, databaseUrl = '') => ({ FEEDLOOP_DATA_DIR: dataDir, FEEDLOOP_API_KEY: apiKey, DATABASE_URL: databaseUrl });
+
+  let postgresNote: string | null = null;
+  if (!settings.postgres) postgresNote = 'PostgreSQL phase skipped (BENCH_POSTGRES=0)';
+  else {
+    const bin = postgresBinDir();
+    if (bin === null) {
+      postgresNote = 'PostgreSQL phase skipped: no PostgreSQL server binaries (initdb, pg_ctl, postgres) found via `pg_config --bindir` or /usr/lib/postgresql/*/bin';
+    } else {
+      postgres = await startPostgres();
+      console.log(`PostgreSQL phase: throw-away server from ${bin} (fsync off, synchronous_commit off), a fresh database per run`);
+    }
+  }
+  if (postgresNote) console.log(postgresNote);
 
   const largeDir = tempDir('feedloop-bench-large-');
   let lastPrinted = 0;
@@ -241,8 +293,11 @@ async function main(): Promise<void> {
         url, apiKey, workload, anonymize, seeded: seededCount, users: usersFor(seededCount), connections: settings.connections,
         durationSeconds: settings.duration, warmupSeconds: settings.warmup, seed: run * 100 + (workload === 'feedback' ? 1 : anonymize === false ? 2 : 3),
       });
-      const step = async (label: string, s: LoadSpec): Promise<LoadResult> => {
+      const step = async (label: string, s: LoadSpec, server?: Running): Promise<LoadResult> => {
         const r = await runLoad(s);
+        if (server && (server.child.exitCode !== null || server.child.signalCode !== null)) {
+          throw new Error(`${server.name} exited during the ${label} load (code ${server.child.exitCode}, signal ${server.child.signalCode}):\n${server.output()}`);
+        }
         const bad = r.non2xx + r.errors + r.timeouts;
         console.log(`  run ${run} ${label.padEnd(34)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyP50} ms  p99 ${r.latencyP99} ms` +
           (bad > 0 ? `  !! non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}` : ''));
@@ -257,11 +312,11 @@ async function main(): Promise<void> {
         await checkFeedloop(small, apiKey, settings.small);
         partial = {
           baselineFeedback: await step('baseline, feedback body', spec(baseline.url, 'feedback', null, settings.small)),
-          feedback: await step(`feedloop feedback (${fmt(settings.small)})`, spec(small.url, 'feedback', null, settings.small)),
+          feedback: await step(`feedloop feedback (${fmt(settings.small)})`, spec(small.url, 'feedback', null, settings.small), small),
           baselineInteraction: await step('baseline, interaction body', spec(baseline.url, 'interaction', false, settings.small)),
-          interaction: await step('feedloop interaction anonymize:false', spec(small.url, 'interaction', false, settings.small)),
+          interaction: await step('feedloop interaction anonymize:false', spec(small.url, 'interaction', false, settings.small), small),
           baselineAnonymized: await step('baseline, PII interaction body', spec(baseline.url, 'interaction', null, settings.small)),
-          anonymized: await step('feedloop interaction anonymize:true', spec(small.url, 'interaction', null, settings.small)),
+          anonymized: await step('feedloop interaction anonymize:true', spec(small.url, 'interaction', null, settings.small), small),
         };
         partial.smallMemory = memoryOf(small.child.pid!);
       } finally {
@@ -269,10 +324,32 @@ async function main(): Promise<void> {
         rmSync(smallDir, { recursive: true, force: true });
       }
 
+      if (postgres) {
+        const databaseUrl = await postgres.createDatabase(`feedloop_bench_${run}`);
+        const pgSeeded = await seedPostgres(databaseUrl, settings.small, apiKey);
+        console.log(`  run ${run} seeded PostgreSQL with ${fmt(pgSeeded.count)} interactions through the storage layer in ${pgSeeded.seconds.toFixed(1)} s`);
+        const pgDir = tempDir('feedloop-bench-pg-');
+        const pg = await startServer(`feedloop on PostgreSQL (${fmt(settings.small)})`, feedloopArgs('postgres'), feedloopEnv(pgDir, databaseUrl));
+        try {
+          await checkFeedloop(pg, apiKey, settings.small);
+          partial.postgres = {
+            seedSeconds: pgSeeded.seconds,
+            baselineFeedback: await step('baseline, feedback body', spec(baseline.url, 'feedback', null, settings.small)),
+            feedback: await step(`postgres feedback (${fmt(settings.small)})`, spec(pg.url, 'feedback', null, settings.small), pg),
+            baselineInteraction: await step('baseline, interaction body', spec(baseline.url, 'interaction', false, settings.small)),
+            interaction: await step('postgres interaction anonymize:false', spec(pg.url, 'interaction', false, settings.small), pg),
+            memory: memoryOf(pg.child.pid!),
+          };
+        } finally {
+          await stopServer(pg);
+          rmSync(pgDir, { recursive: true, force: true });
+        }
+      }
+
       const large = await startServer(`feedloop (${fmt(settings.large)})`, feedloopArgs('large'), feedloopEnv(largeDir));
       try {
         await checkFeedloop(large, apiKey, settings.large);
-        partial.feedbackLarge = await step(`feedloop feedback (${fmt(settings.large)})`, spec(large.url, 'feedback', null, settings.large));
+        partial.feedbackLarge = await step(`feedloop feedback (${fmt(settings.large)})`, spec(large.url, 'feedback', null, settings.large), large);
         partial.largeMemory = memoryOf(large.child.pid!);
       } finally {
         await stopServer(large);
@@ -281,17 +358,18 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopServer(baseline);
+    await stopPostgres();
   }
 
   const loadAfter = loadavg();
-  printSummary(results, loadBefore, loadAfter);
+  printSummary(results, loadBefore, loadAfter, postgresNote);
   if (settings.out) {
     writeFileSync(settings.out, JSON.stringify({ settings, seeded, loadBefore, loadAfter, cpus: cpus().length, node: process.version, runs: results }, null, 2));
     console.log(`raw results: ${settings.out}`);
   }
 }
 
-function printSummary(results: RunResult[], loadBefore: number[], loadAfter: number[]): void {
+function printSummary(results: RunResult[], loadBefore: number[], loadAfter: number[], postgresNote: string | null): void {
   const col = (f: (r: RunResult) => number) => results.map(f);
   const ratio = (a: (r: RunResult) => LoadResult, b: (r: RunResult) => LoadResult) => col((r) => a(r).requestsPerSecond / b(r).requestsPerSecond);
   const lines: string[] = [];
@@ -331,7 +409,29 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
     `  peak ${spread(col((r) => r.largeMemory.peakMb), 0, ' MB')}  ${goal(median(rss), '≤', 300, ' MB')}`);
   lines.push(`RSS of feedloop (${small} stored) after its three loads: ${spread(col((r) => r.smallMemory.rssMb), 0, ' MB')}` +
     `  peak ${spread(col((r) => r.smallMemory.peakMb), 0, ' MB')}`);
-  const failures = results.flatMap((r) => Object.values(r)).filter((x): x is LoadResult => 'non2xx' in x && x.non2xx + x.errors + x.timeouts > 0);
+
+  if (results.every((r) => r.postgres)) {
+    const pg = (r: RunResult) => r.postgres!;
+    // Both ratios to the baseline are shown: the PostgreSQL loads have their own baseline loads beside them.
+    const versusSqlite = (label: string, p: (r: RunResult) => LoadResult, pBase: (r: RunResult) => LoadResult,
+      q: (r: RunResult) => LoadResult, qBase: (r: RunResult) => LoadResult) =>
+      lines.push(`${label}: PostgreSQL ÷ SQLite req/s (same run) ${spread(ratio(p, q), 2)}` +
+        `  ratio to baseline: PostgreSQL ${spread(ratio(p, pBase), 2)}, SQLite ${spread(ratio(q, qBase), 2)}`);
+    lines.push(`PostgreSQL (${small} stored, fresh database per run; baseline re-measured beside each PostgreSQL load):`);
+    throughputLine('postgres feedback', (r) => pg(r).feedback, (r) => pg(r).baselineFeedback, 0.85);
+    latencyLines('postgres feedback', (r) => pg(r).feedback, (r) => pg(r).baselineFeedback, 10);
+    throughputLine('postgres interaction anonymize:false', (r) => pg(r).interaction, (r) => pg(r).baselineInteraction, 0.8);
+    latencyLines('postgres interaction anonymize:false', (r) => pg(r).interaction, (r) => pg(r).baselineInteraction, 10);
+    versusSqlite('postgres vs sqlite feedback', (r) => pg(r).feedback, (r) => pg(r).baselineFeedback, (r) => r.feedback, (r) => r.baselineFeedback);
+    versusSqlite('postgres vs sqlite interaction anonymize:false', (r) => pg(r).interaction, (r) => pg(r).baselineInteraction,
+      (r) => r.interaction, (r) => r.baselineInteraction);
+    lines.push(`RSS of feedloop on PostgreSQL (${small} stored) after its two loads: ${spread(col((r) => pg(r).memory.rssMb), 0, ' MB')}` +
+      `  peak ${spread(col((r) => pg(r).memory.peakMb), 0, ' MB')}; seeding ${small} into PostgreSQL: ${spread(col((r) => pg(r).seedSeconds), 1, ' s')}`);
+  } else if (postgresNote) {
+    lines.push(postgresNote);
+  }
+  const failures = results.flatMap((r): unknown[] => [...Object.values(r), ...(r.postgres ? Object.values(r.postgres) : [])])
+    .filter((x): x is LoadResult => typeof x === 'object' && x !== null && 'non2xx' in x && (x as LoadResult).non2xx + (x as LoadResult).errors + (x as LoadResult).timeouts > 0);
   if (failures.length > 0) lines.push(`WARNING: ${failures.length} load(s) had non-2xx responses, errors or timeouts (see the per-run lines).`);
   lines.push(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
   console.log(lines.join('\n'));
@@ -340,6 +440,7 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
 try {
   await main();
 } catch (error) {
+  if (interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped
   console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
   process.exitCode = 1;
 } finally {

@@ -1,12 +1,14 @@
-// Seeds a fresh feedloop data directory directly through the storage layer (not over HTTP): the
-// default project with the benchmark's API key, then `count` interactions in large transactions,
-// hashed with the installation's own secret so feedback content-links to them exactly as it would
-// to interactions that came in over HTTP.
+// Seeds a fresh feedloop store directly through the storage layer (not over HTTP): the default
+// project with the benchmark's API key, then `count` interactions in large transactions, hashed
+// with the installation's own secret so feedback content-links to them exactly as it would to
+// interactions that came in over HTTP. seedDataDir: a SQLite data directory; seedPostgres: an
+// empty PostgreSQL database (the PostgreSQL driver is loaded only then).
 import { join } from 'node:path';
 import { Keys } from '../src/app/keys.js';
 import { newId } from '../src/core/ids.js';
 import type { InteractionRecord } from '../src/core/model.js';
 import { createContentHasher } from '../src/core/text.js';
+import type { Storage } from '../src/storage/port.js';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { seededInteraction, usersFor } from './data.js';
 
@@ -14,9 +16,18 @@ const CHUNK = 50_000;
 
 export interface SeedResult { count: number; users: number; seconds: number; projectId: string }
 
-export async function seedDataDir(dataDir: string, count: number, apiKey: string, onProgress?: (done: number) => void): Promise<SeedResult> {
+export function seedDataDir(dataDir: string, count: number, apiKey: string, onProgress?: (done: number) => void): Promise<SeedResult> {
+  return seedStorage(new SqliteStorage({ filename: join(dataDir, 'feedloop.sqlite') }), count, apiKey, onProgress);
+}
+
+export async function seedPostgres(databaseUrl: string, count: number, apiKey: string, onProgress?: (done: number) => void): Promise<SeedResult> {
+  const { PostgresStorage } = await import('../src/storage/postgres/postgres-storage.js');
+  return seedStorage(new PostgresStorage({ connectionString: databaseUrl, poolSize: 2 }), count, apiKey, onProgress);
+}
+
+/** Migrates `storage`, seeds it and closes it. */
+async function seedStorage(storage: Storage, count: number, apiKey: string, onProgress?: (done: number) => void): Promise<SeedResult> {
   const started = performance.now();
-  const storage = new SqliteStorage({ filename: join(dataDir, 'feedloop.sqlite') });
   try {
     await storage.migrate();
     await new Keys(storage).ensure(apiKey);
