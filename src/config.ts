@@ -18,6 +18,8 @@ export interface Config {
   pendingTtlMs: number;
   conversationGapMs: number;
   bodyLimitBytes: number;
+  /** Requests per minute per API key; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
   /** Worker threads for PII removal (0: on the event loop). */
   piiThreads: number;
   logLevel: string;
@@ -36,6 +38,7 @@ export const SETTINGS = [
   ['FEEDLOOP_PENDING_TTL', '7d', 'pending feedback older than this becomes orphaned'],
   ['FEEDLOOP_CONVERSATION_GAP', '30m', 'inactivity that starts a new conversation'],
   ['FEEDLOOP_BODY_LIMIT', '1048576', 'largest request body, in bytes'],
+  ['FEEDLOOP_RATE_LIMIT', '0', 'requests per minute per API key (429 beyond); 0: no limit'],
   ['FEEDLOOP_PII_THREADS', '1', 'worker threads that remove PII off the event loop (0: inline)'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
 ] as const;
@@ -80,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     pendingTtlMs: duration(env, 'FEEDLOOP_PENDING_TTL'),
     conversationGapMs: duration(env, 'FEEDLOOP_CONVERSATION_GAP'),
     bodyLimitBytes: integer(env, 'FEEDLOOP_BODY_LIMIT', 1024, 1024 ** 3),
+    rateLimitPerMinute: integer(env, 'FEEDLOOP_RATE_LIMIT', 0, 100_000_000),
     piiThreads: integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
     logLevel: value(env, 'LOG_LEVEL'),
   };
@@ -93,6 +97,6 @@ export function describeConfig(c: Config): string[] {
     `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
-    `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
+    `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
   ];
 }

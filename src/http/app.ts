@@ -9,6 +9,7 @@ import { registerAuth } from './auth.js';
 import { registerJsonParser } from './json-parser.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
+import { registerRateLimit } from './rate-limit.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerReadRoutes } from './routes/read.js';
@@ -20,6 +21,7 @@ export interface AppDependencies {
   keys: Keys;
   pendingTtlMs: number;
   bodyLimitBytes: number;
+  rateLimitPerMinute: number;
   logLevel: string;
 }
 
@@ -48,6 +50,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }
   });
   registerAuth(app, deps.keys);
+  await registerRateLimit(app, deps.rateLimitPerMinute);
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerKeyRoutes(app, deps.keys);

@@ -46,3 +46,20 @@ test('bad key requests name the field', async () => {
   assert.ok(pointers.includes('/kind'), JSON.stringify(r.body));
   assert.ok(pointers.includes('/origins/1') && pointers.includes('/origins/2'), JSON.stringify(r.body));
 });
+
+test('past the per-key rate limit a key gets 429 problems with Retry-After; another key is unaffected', async () => {
+  const limited = await startTestServer({ FEEDLOOP_RATE_LIMIT: '3' });
+  try {
+    const other = await limited.keys.create('rate-other');
+    const statuses = [];
+    for (let k = 0; k < 5; k++) statuses.push((await limited.get('/api/v1/feedback/none')).status);
+    assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
+    const res = await limited.get('/api/v1/feedback/none');
+    assert.equal(res.body.type, '/problems/rate_limited');
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    assert.ok(Number(res.headers['retry-after']) >= 1, JSON.stringify(res.headers));
+    assert.equal((await limited.get('/api/v1/feedback/none', other.key)).status, 404);
+  } finally {
+    await limited.destroy();
+  }
+});

@@ -24,5 +24,6 @@ export function registerReadRoutes(app: FastifyInstance, { storage, pendingTtlMs
     return interactionView(interaction, feedback, Date.now(), pendingTtlMs);
   });
 
-  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
+  // Health checks are never rate limited: a load balancer polling them must not lock itself out.
+  app.get('/healthz', { config: { access: 'public', rateLimit: false } }, async () => ({ status: 'ok' }));
 }
