@@ -47,6 +47,12 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
   const flush = async () => {
     if (buffered.length > 0) await tx.insertFeedback(buffered.splice(0, buffered.length));
   };
+  // Every end-user lock of the batch, taken up front in one global order: two batches (on this
+  // instance or another) then never wait for each other in a cycle. Later calls re-enter them.
+  const users = new Map<string, [string, string]>();
+  for (const op of ops) for (const [projectId, endUser] of lockKeys(op)) users.set(`${projectId}\u0000${endUser}`, [projectId, endUser]);
+  for (const key of [...users.keys()].sort()) await tx.lockEndUser(...users.get(key)!);
+
   const results: WriteResult[] = [];
   for (const op of ops) {
     switch (op.kind) {
@@ -67,6 +73,14 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
   }
   await flush();
   return results;
+}
+
+function lockKeys(op: WriteOp): [string, string][] {
+  switch (op.kind) {
+    case 'feedback': return [[op.record.projectId, op.record.endUser]];
+    case 'interactions': return op.items.map((i) => [i.record.projectId, i.record.endUser] as [string, string]);
+    case 'tag_update': return [[op.update.projectId, op.update.endUser]];
+  }
 }
 
 /** Links a feedback and adds it to `buffered` (to be inserted), or answers the stored retry. */
