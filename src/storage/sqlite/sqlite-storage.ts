@@ -59,9 +59,17 @@ export class SqliteStorage implements Storage {
     return statement;
   }
 
-  private read(): Database.Database {
-    if (this.filename === ':memory:') return this.writer;
-    return (this.reader ??= open(this.filename, true));
+  private readonly readStatements = new Map<string, Database.Statement>();
+
+  /** A statement on the read connection, prepared once (reads and key lookups are on the hot path). */
+  private read(sql: string): Database.Statement {
+    if (this.filename === ':memory:') return this.prepare(sql);
+    let statement = this.readStatements.get(sql);
+    if (!statement) {
+      statement = (this.reader ??= open(this.filename, true)).prepare(sql);
+      this.readStatements.set(sql, statement);
+    }
+    return statement;
   }
 
   async migrate(): Promise<void> {
@@ -102,7 +110,7 @@ export class SqliteStorage implements Storage {
   }
 
   async installationSecret(): Promise<string> {
-    const row = this.read().prepare("SELECT value FROM settings WHERE key = 'installation_secret'").get() as Row | undefined;
+    const row = this.read("SELECT value FROM settings WHERE key = 'installation_secret'").get() as Row | undefined;
     if (!row) throw new Error('storage is not migrated');
     return row['value'] as string;
   }
@@ -125,14 +133,14 @@ export class SqliteStorage implements Storage {
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const row = this.read().prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
+    const row = this.read('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
     return row ? apiKeyFromRow(row) : null;
   }
 
   async listApiKeys(projectId: string | null): Promise<ApiKeyRecord[]> {
     const rows = projectId === null
-      ? this.read().prepare('SELECT * FROM api_keys ORDER BY created_at').all()
-      : this.read().prepare('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at').all(projectId);
+      ? this.read('SELECT * FROM api_keys ORDER BY created_at').all()
+      : this.read('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at').all(projectId);
     return (rows as Row[]).map(apiKeyFromRow);
   }
 
@@ -145,17 +153,17 @@ export class SqliteStorage implements Storage {
   }
 
   async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
-    const row = this.read().prepare('SELECT * FROM feedback WHERE project_id = ? AND id = ?').get(projectId, id) as Row | undefined;
+    const row = this.read('SELECT * FROM feedback WHERE project_id = ? AND id = ?').get(projectId, id) as Row | undefined;
     return row ? feedbackFromRow(row) : null;
   }
 
   async getInteraction(projectId: string, id: string): Promise<InteractionRecord | null> {
-    const row = this.read().prepare('SELECT * FROM interactions WHERE project_id = ? AND id = ?').get(projectId, id) as Row | undefined;
+    const row = this.read('SELECT * FROM interactions WHERE project_id = ? AND id = ?').get(projectId, id) as Row | undefined;
     return row ? interactionFromRow(row) : null;
   }
 
   async listFeedbackForInteraction(projectId: string, interactionId: string): Promise<FeedbackRecord[]> {
-    const rows = this.read().prepare('SELECT * FROM feedback WHERE interaction_id = ? AND project_id = ? ORDER BY timestamp, received_at, id')
+    const rows = this.read('SELECT * FROM feedback WHERE interaction_id = ? AND project_id = ? ORDER BY timestamp, received_at, id')
       .all(interactionId, projectId) as Row[];
     return rows.map(feedbackFromRow);
   }
