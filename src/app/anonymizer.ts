@@ -31,7 +31,7 @@ function replace(value: unknown, key: string, next: () => string): unknown {
   return value;
 }
 
-export function addCounts(into: PiiCounts, counts: PiiCounts): PiiCounts {
+function addCounts(into: PiiCounts, counts: PiiCounts): PiiCounts {
   for (const [type, n] of Object.entries(counts)) if (n) into[type] = (into[type] ?? 0) + n;
   return into;
 }

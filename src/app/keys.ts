@@ -17,7 +17,7 @@ export interface KeyOptions { kind?: ApiKeyKind; name?: string | null; origins?:
 export interface Principal { projectId: string; keyId: string; kind: ApiKeyKind; origins: string[] }
 
 export class Keys {
-  /** Positive lookups are cached briefly; revocation through another process takes effect within this time. */
+  /** Lookups (found or not) are cached briefly; revocation through another process takes effect within this time. */
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
 
   constructor(private readonly storage: Storage, private readonly cacheMs = 1000) {}
@@ -71,22 +71,23 @@ export class Keys {
   }
 
   async authenticate(key: string): Promise<Principal | null> {
-    const hash = hashKey(key);
+    // Cached by the key itself, so a cached request pays no hash; the store only ever sees the hash.
     const now = Date.now();
-    const cached = this.cache.get(hash);
+    const cached = this.cache.get(key);
     if (cached && cached.until > now) return cached.principal;
-    const record = await this.storage.findApiKeyByHash(hash);
+    const record = await this.storage.findApiKeyByHash(hashKey(key));
     const principal = record && record.revokedAt === null
       ? { projectId: record.projectId, keyId: record.id, kind: record.kind, origins: record.origins }
       : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: now + this.cacheMs });
+    this.cache.set(key, { principal, until: now + this.cacheMs });
     return principal;
   }
 
   async revoke(idOrPrefix: string, projectId: string | null): Promise<ApiKeyRecord | null> {
     const revoked = await this.storage.revokeApiKey(idOrPrefix, projectId, Date.now());
-    if (revoked) this.cache.delete(revoked.keyHash);
+    // The cache is keyed by the raw key, which the store does not know: forget every cached entry of this key id.
+    if (revoked) for (const [k, v] of this.cache) if (v.principal?.keyId === revoked.id) this.cache.delete(k);
     return revoked;
   }
 

@@ -29,7 +29,7 @@ const TagsResponse = Type.Object({ status: Type.String(), interaction_id: Nullab
 
 export interface CompatRoutesOptions { ingestion: Ingestion; pendingTtlMs: number }
 
-export function feedbackResponse(f: FeedbackRecord, pendingTtlMs: number) {
+function feedbackResponse(f: FeedbackRecord, pendingTtlMs: number) {
   return { id: f.id, status: effectiveStatus(f, Date.now(), pendingTtlMs), interaction_id: f.interactionId, link: f.link, flags: f.flags };
 }
 
