@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
-import { ThreadExecutor } from './app/thread-executor.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -12,7 +11,7 @@ import type { Config } from './config.js';
 import { createContentHasher } from './core/text.js';
 import { buildApp } from './http/app.js';
 import { createAnonymizer } from './pii-pool/index.js';
-import { openStorage, sqliteFile } from './storage/open.js';
+import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/port.js';
 
 export interface Server {
@@ -30,10 +29,9 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const anonymizer = options.anonymizer ?? createAnonymizer({ threads: config.piiThreads });
   const hash = createContentHasher(await storage.installationSecret());
   const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
-  // The embedded SQLite file gets its own writer thread; PostgreSQL writes are asynchronous already.
-  const executor = config.databaseUrl === null
-    ? new ThreadExecutor({ filename: sqliteFile(config.dataDir), policy })
-    : new InProcessExecutor(storage, policy);
+  // Writes run on this thread for both backends: SQLite's SQL is cheaper than handing rows to
+  // another thread, and its fsync runs on libuv's pool (storage/sqlite/wal-sync.ts).
+  const executor = new InProcessExecutor(storage, policy);
   const queue = new WriteQueue(executor);
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);

@@ -8,7 +8,7 @@ export type Settled =
   | { ok: true; value: WriteResult }
   | { ok: false; error: { message: string; code?: string; stack?: string } };
 
-/** Where batches of writes run: in this thread, or on the SQLite writer thread. */
+/** Where batches of writes run (one implementation today; the seam keeps the queue testable). */
 export interface WriteExecutor {
   execute(ops: WriteOp[]): Promise<Settled[]>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 // The writes of the ingestion path as data: what one request asks storage to do, and the code that
-// does it inside a transaction. Being data, a batch of them can run in this thread or be handed to
-// the SQLite writer thread (write-worker.ts) unchanged.
+// does it inside a transaction. Being data, a batch of them is applied by one executor call, in
+// one transaction, whatever the storage.
 import { chooseConversation } from '../core/conversations.js';
 import { newId } from '../core/ids.js';
 import { chooseLink, chooseTagTarget, interactionMayAffect, isFinal, linkCandidateQuery, type LinkPolicy, type LinkSubject } from '../core/linking.js';

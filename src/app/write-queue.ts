@@ -11,9 +11,10 @@ export interface WriteQueueOptions {
   /** The most operations in one transaction; more wait for the next one. */
   maxBatch?: number;
   /**
-   * Batches handed to the executor before the first is settled (default 8): while one commits
-   * (its fsync), the next is already on its way, so neither the event loop nor the writer idles.
-   * The executor runs them in order (the SQLite writer thread) or concurrently (a PostgreSQL pool).
+   * Batches handed to the executor before the first is settled (default 64): while one commits
+   * (its fsync), the next ones are already on their way, so the event loop never waits for a disk.
+   * The storage runs them in order (SQLite, whose fsync overlaps the next transaction) or
+   * concurrently (a PostgreSQL pool).
    */
   maxInFlight?: number;
 }
@@ -27,7 +28,7 @@ export class WriteQueue {
 
   constructor(private readonly executor: WriteExecutor, options: WriteQueueOptions = {}) {
     this.maxBatch = options.maxBatch ?? 1000;
-    this.maxInFlight = options.maxInFlight ?? 8;
+    this.maxInFlight = options.maxInFlight ?? 64;
   }
 
   write<K extends WriteOp['kind']>(op: Extract<WriteOp, { kind: K }>): Promise<WriteResults[K]> {
@@ -78,3 +79,4 @@ export class WriteQueue {
     while (this.pending.length > 0 || this.inFlight > 0 || this.scheduled) await new Promise((r) => setImmediate(r));
   }
 }
+

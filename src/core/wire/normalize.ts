@@ -105,8 +105,11 @@ function toAction(a: WireFeedbackAction): FeedbackActionCommand {
 export function toFeedbackCommand(body: FeedbackBody): FeedbackCommand {
   const action = toAction((body.feedback ?? body.action)!);
   const m = body.metadata;
+  // Fields listed one by one: an object spread here costs more than the rest of the function.
   return {
-    ...action,
+    slug: action.slug,
+    text: action.text,
+    value: action.value,
     endUser: m.end_user,
     timestamp: parseTimestamp(m.timestamp)!,
     input: nonEmptyOrNull(m.input),

@@ -1,6 +1,7 @@
-// The embedded storage adapter: one SQLite file (better-sqlite3) in WAL mode with synchronous=FULL,
-// so a committed transaction survives a process crash or a power cut. One connection writes, a
-// second one reads, so reads never see a transaction that is still open.
+// The embedded storage adapter: one SQLite file (better-sqlite3) in WAL mode. A write is reported
+// done only once the WAL holding it is synced to disk (wal-sync.ts), so it survives a process
+// crash or a power cut. One connection writes, a second one reads, so reads never see a
+// transaction that is still open.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRe
 import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
 import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { WalSync } from './wal-sync.js';
 import { apiKeyFromRow, feedbackFromRow, feedbackToRow, interactionFromRow, interactionToRow, tagUpdateFromRow, type Row } from './rows.js';
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
@@ -25,10 +27,7 @@ export interface SqliteStorageOptions {
 function open(filename: string, readonly: boolean): Database.Database {
   const db = new Database(filename, { readonly });
   db.pragma('busy_timeout = 5000');
-  if (!readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-  }
+  if (!readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   return db;
 }
@@ -42,12 +41,20 @@ export class SqliteStorage implements Storage {
   /** Transactions run one at a time: `work` is async, and the connection must not interleave two. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly tx: StorageTransaction;
+  /** Durable commits for a file; null for ':memory:', which has nothing to sync. */
+  private readonly wal: WalSync | null;
 
   constructor(options: SqliteStorageOptions) {
     this.filename = options.filename;
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.writer = open(options.filename, false);
+    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename);
     this.tx = this.createTransaction();
+  }
+
+  /** Resolves once every write made so far on the write connection is on disk. */
+  private durable(): Promise<void> {
+    return this.wal ? this.wal.durable() : Promise.resolve();
   }
 
   private prepare(sql: string): Database.Statement {
@@ -84,11 +91,14 @@ export class SqliteStorage implements Storage {
       }
     });
     migrateAll.immediate();
+    await this.durable();
   }
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
+    await this.durable();
     this.reader?.close();
+    this.wal?.close();
     this.writer.close();
   }
 
@@ -98,15 +108,31 @@ export class SqliteStorage implements Storage {
       try {
         const result = await work(this.tx);
         this.writer.exec('COMMIT');
+        if (this.wal?.committed()) this.scheduleCheckpoint();
         return result;
       } catch (error) {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
         throw error;
       }
     };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    // The next transaction may start as soon as this one has committed; this one's caller hears
+    // of it only once the commit is on disk.
+    const committed = this.queue.then(run, run);
+    this.queue = committed.catch(() => undefined);
+    return committed.then(async (result) => {
+      await this.durable();
+      return result;
+    });
+  }
+
+  /** A checkpoint between transactions, once every commit before it is synced. */
+  private scheduleCheckpoint(): void {
+    const wal = this.wal!;
+    const checkpoint = async () => {
+      await wal.durable();
+      wal.checkpoint();
+    };
+    this.queue = this.queue.then(checkpoint).catch(() => undefined);
   }
 
   async installationSecret(): Promise<string> {
@@ -118,6 +144,7 @@ export class SqliteStorage implements Storage {
   async createProject(name: string): Promise<ProjectRecord> {
     const project = { id: newId(), name, createdAt: Date.now() };
     this.prepare('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(project.id, name, project.createdAt);
+    await this.durable();
     return project;
   }
 
@@ -130,6 +157,7 @@ export class SqliteStorage implements Storage {
     this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.createdAt, k.revokedAt);
+    await this.durable();
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -149,6 +177,7 @@ export class SqliteStorage implements Storage {
       .get(idOrPrefix, idOrPrefix, projectId, projectId) as Row | undefined;
     if (!row) return null;
     this.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, row['id']);
+    await this.durable();
     return apiKeyFromRow({ ...row, revoked_at: row['revoked_at'] ?? at });
   }
 

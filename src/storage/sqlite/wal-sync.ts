@@ -1,0 +1,102 @@
+// Durable commits without blocking on fsync. The write connection runs with synchronous=OFF, so
+// COMMIT only writes the transaction's frames to the WAL (into the page cache). A transaction is
+// reported committed only after an fdatasync of the WAL file that started after its COMMIT has
+// returned: from then on it survives a power cut, exactly as under synchronous=FULL (which syncs
+// the WAL inside COMMIT). The fdatasync runs on libuv's thread pool, so the writer goes on with
+// the next transaction meanwhile, and one fdatasync covers every transaction committed before it
+// began (group commit).
+//
+// What synchronous=OFF would also skip is the ordering around checkpoints (WAL synced before
+// pages are copied into the database file, the database file synced before the WAL is reused).
+// So automatic checkpoints are off and the owner runs them with `checkpoint()`, which switches
+// the connection to synchronous=FULL for the duration, after every commit is already synced.
+import type Database from 'better-sqlite3';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Frames (pages) the WAL may hold before a checkpoint, 16 MB: four times SQLite's own threshold, so a page
+ * rewritten by many commits is copied into the database file once per checkpoint, not four times. */
+const CHECKPOINT_FRAMES = 4000;
+
+export class WalSync {
+  private fd: number | null = null;
+  /** Waiting for an fdatasync that has not started yet. */
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private syncing = false;
+  private commitsSinceCheckpoint = 0;
+  /** Commits between checkpoints, re-estimated from the frames each checkpoint finds. */
+  private checkpointEvery = 50;
+
+  constructor(private readonly db: Database.Database, private readonly filename: string) {
+    db.pragma('synchronous = OFF');
+    db.pragma('wal_autocheckpoint = 0');
+  }
+
+  /** The WAL exists once the connection has written; its directory entry is made durable once. */
+  private walFd(): number {
+    if (this.fd === null) {
+      this.fd = openSync(`${this.filename}-wal`, 'r');
+      const dir = openSync(dirname(this.filename), 'r');
+      try { fsyncSync(dir); } finally { closeSync(dir); }
+    }
+    return this.fd;
+  }
+
+  /** Resolves once everything committed before this call is on disk. */
+  durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.syncing) this.syncNow();
+    });
+  }
+
+  private syncNow(): void {
+    const group = this.waiters;
+    this.waiters = [];
+    this.syncing = true;
+    let fd: number;
+    try {
+      fd = this.walFd();
+    } catch (error) {
+      this.syncing = false;
+      // No WAL yet: nothing has been written through it, so there is nothing to sync.
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      for (const w of group) if (missing) w.resolve(); else w.reject(error as Error);
+      return;
+    }
+    fdatasync(fd, (error) => {
+      this.syncing = false;
+      for (const w of group) if (error) w.reject(error); else w.resolve();
+      if (this.waiters.length > 0) this.syncNow();
+    });
+  }
+
+  /** Counts a commit; true when the WAL has probably grown enough for a checkpoint. */
+  committed(): boolean {
+    return ++this.commitsSinceCheckpoint >= this.checkpointEvery;
+  }
+
+  /**
+   * Copies the WAL into the database file with synchronous=FULL: SQLite syncs the WAL before and
+   * the database file after, so the WAL is reused only once the pages it held are safe. Call it
+   * between transactions, once `durable()` has resolved for every commit.
+   */
+  checkpoint(): void {
+    this.db.pragma('synchronous = FULL');
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+      const framesPerCommit = Math.max(1, (result?.log ?? 0) / Math.max(1, this.commitsSinceCheckpoint));
+      this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / framesPerCommit)));
+      this.commitsSinceCheckpoint = 0;
+    } finally {
+      this.db.pragma('synchronous = OFF');
+    }
+  }
+
+  /** Before the connection closes: its closing checkpoint must sync, as under synchronous=FULL. */
+  close(): void {
+    this.db.pragma('synchronous = FULL');
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
