@@ -1,7 +1,7 @@
 // How feedback and tag updates find their interaction (API.md, "How feedback finds its interaction").
 // Storage fetches a handful of index-backed candidates (LinkCandidateQuery -> LinkCandidates);
 // the decision between them is made here, as pure functions.
-import type { FeedbackSlug, InteractionSummary, LinkFlag, LinkRule } from './model.js';
+import type { FeedbackSlug, InteractionSummary, InteractionSummaryWithText, LinkFlag, LinkRule } from './model.js';
 import { normalizeText } from './text.js';
 
 export interface LinkPolicy {
@@ -48,7 +48,7 @@ export interface LinkCandidates {
   /** The earliest interaction of the end user with time_end in (timestamp, until]. */
   timeAfter: InteractionSummary | null;
   /** The end user's interactions with time_end in [from, until], latest first. */
-  recent: InteractionSummary[];
+  recent: InteractionSummaryWithText[];
 }
 
 export type LinkDecision =

@@ -93,7 +93,11 @@ export interface InteractionSummary {
   id: string;
   timeStart: number;
   timeEnd: number;
+  conversationId: string;
+}
+
+/** A summary with the stored texts, for the copied-text search (the only reader of them). */
+export interface InteractionSummaryWithText extends InteractionSummary {
   input: string | null;
   output: string | null;
-  conversationId: string;
 }

@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chooseLink, chooseTagTarget, interactionMayAffect, isFinal, linkCandidateQuery, type LinkCandidates, type LinkSubject } from '../../src/core/linking.js';
-import type { InteractionSummary } from '../../src/core/model.js';
+import type { InteractionSummaryWithText } from '../../src/core/model.js';
 
 const policy = { clockSkewMs: 120_000, lookbackMs: 86_400_000 };
 const T = Date.UTC(2024, 0, 1, 12);
 const none: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
 const subject = (s: Partial<LinkSubject> = {}): LinkSubject =>
   ({ slug: 'thumbs_up', endUser: 'u', timestamp: T, interactionRef: null, inputHash: null, outputHash: null, copiedTexts: [], ...s });
-const i = (id: string, timeEnd: number, output = 'out', input = 'in'): InteractionSummary =>
+const i = (id: string, timeEnd: number, output = 'out', input = 'in'): InteractionSummaryWithText =>
   ({ id, timeStart: timeEnd - 1000, timeEnd, input, output, conversationId: 'c' });
 
 describe('chooseLink', () => {
@@ -67,7 +67,7 @@ describe('linkCandidateQuery', () => {
 });
 
 describe('relinking', () => {
-  const stored = (over: Partial<InteractionSummary & { inputHash: string | null; outputHash: string | null }>) =>
+  const stored = (over: Partial<InteractionSummaryWithText & { inputHash: string | null; outputHash: string | null }>) =>
     ({ ...i('n', T - 1000), inputHash: 'x', outputHash: 'y', ...over });
 
   test('only time links are provisional', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newId } from '../../src/core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates } from '../../src/core/linking.js';
-import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../src/core/model.js';
+import type { FeedbackRecord, InteractionRecord, InteractionSummary, InteractionSummaryWithText, TagUpdateRecord } from '../../src/core/model.js';
 import type { ApiKeyRecord, Storage } from '../../src/storage/port.js';
 
 const T = 1_700_000_000_000;
@@ -40,7 +40,11 @@ function tagUpdate(projectId: string, overrides: Partial<TagUpdateRecord> = {}):
 }
 
 function summary(i: InteractionRecord): InteractionSummary {
-  return { id: i.id, timeStart: i.timeStart, timeEnd: i.timeEnd, input: i.input, output: i.output, conversationId: i.conversationId };
+  return { id: i.id, timeStart: i.timeStart, timeEnd: i.timeEnd, conversationId: i.conversationId };
+}
+
+function summaryWithText(i: InteractionRecord): InteractionSummaryWithText {
+  return { ...summary(i), input: i.input, output: i.output };
 }
 
 function query(projectId: string, overrides: Partial<LinkCandidateQuery> = {}): LinkCandidateQuery {
@@ -309,7 +313,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const inWindow = [q.from, T - 300, T - 200, T - 100, T, q.until].map((timeEnd) => interaction(p, { timeEnd }));
         const outside = [q.from - 1, q.until + 1].map((timeEnd) => interaction(p, { timeEnd }));
         await insert(s, { interactions: [...outside, ...inWindow], feedback: [] });
-        const latestFirst = [...inWindow].reverse().map(summary);
+        const latestFirst = [...inWindow].reverse().map(summaryWithText);
         const all = await candidates(s, { ...q, recentLimit: 50 });
         assert.deepEqual(all, { ...NONE, recent: latestFirst, timeEndedBy: summary(inWindow[4]!) });
         assert.deepEqual((await candidates(s, { ...q, recentLimit: 3 })).recent, latestFirst.slice(0, 3));

@@ -9,7 +9,7 @@ import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
-import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
+import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
@@ -233,7 +233,6 @@ export class PostgresStorage implements Storage {
     const lock = async (key: string): Promise<void> => {
       await db.query(statement('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [key]));
     };
-    const summaries = (found: Row[] | undefined) => (found ?? []).map(summaryFromRow);
 
     return {
       lockEndUser: (projectId, endUser) => lock(`${projectId}:${endUser}`),
@@ -279,17 +278,19 @@ export class PostgresStorage implements Storage {
           if (!c.contentEndedBy) c.contentEarliest = first(found, 'earliest');
         } else {
           const base = `FROM interactions WHERE project_id = $1 AND end_user = $2`;
+          // The arms of a UNION select the same columns: the texts too when the copied-text search needs them.
+          const columns = q.recentLimit > 0 ? SUMMARY_WITH_TEXT_COLUMNS : SUMMARY_COLUMNS;
           const recent = q.recentLimit > 0
-            ? `UNION ALL (SELECT 'recent' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end BETWEEN $3 AND $5 ORDER BY time_end DESC, id DESC LIMIT $6)`
+            ? `UNION ALL (SELECT 'recent' AS kind, ${columns} ${base} AND time_end BETWEEN $3 AND $5 ORDER BY time_end DESC, id DESC LIMIT $6)`
             : '';
-          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end BETWEEN $3 AND $4 ORDER BY time_end DESC, id DESC LIMIT 1)
-            UNION ALL (SELECT 'after' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end > $4 AND time_end <= $5 ORDER BY time_end ASC, id ASC LIMIT 1)
+          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${columns} ${base} AND time_end BETWEEN $3 AND $4 ORDER BY time_end DESC, id DESC LIMIT 1)
+            UNION ALL (SELECT 'after' AS kind, ${columns} ${base} AND time_end > $4 AND time_end <= $5 ORDER BY time_end ASC, id ASC LIMIT 1)
             ${recent}`,
           [q.projectId, q.endUser, q.from, q.timestamp, q.until, ...(q.recentLimit > 0 ? [q.recentLimit] : [])]);
           c.timeEndedBy = first(found, 'ended_by');
           if (!c.timeEndedBy) c.timeAfter = first(found, 'after');
           // UNION ALL does not promise the order of its rows: sort latest first here.
-          c.recent = summaries(found.get('recent')).sort((a, b) => b.timeEnd - a.timeEnd || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+          c.recent = (found.get('recent') ?? []).map(summaryWithTextFromRow).sort((a, b) => b.timeEnd - a.timeEnd || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
         }
         return c;
       },

@@ -34,13 +34,15 @@ export function interactionFromRow(row: Row): InteractionRecord {
   };
 }
 
-export function feedbackToRow(r: FeedbackRecord): Row {
-  return {
-    id: r.id, project_id: r.projectId, event_id: r.eventId, slug: r.slug, text: r.text, value: r.value, end_user: r.endUser,
-    timestamp: r.timestamp, status: r.status, link: r.link, interaction_id: r.interactionId, linked_time_end: r.linkedTimeEnd,
-    interaction_ref: r.interactionRef, input_hash: r.inputHash, output_hash: r.outputHash, conversation_id: r.conversationId,
-    flags: JSON.stringify(r.flags), pii_removed: r.piiRemoved ? 1 : 0, pii: JSON.stringify(r.pii), received_at: r.receivedAt,
-  };
+export const FEEDBACK_COLUMNS = ['id', 'project_id', 'event_id', 'slug', 'text', 'value', 'end_user', 'timestamp', 'status', 'link',
+  'interaction_id', 'linked_time_end', 'interaction_ref', 'input_hash', 'output_hash', 'conversation_id', 'flags', 'pii_removed', 'pii',
+  'received_at'] as const;
+
+/** A feedback's values in FEEDBACK_COLUMNS order: positional parameters bind faster than named ones. */
+export function feedbackValues(r: FeedbackRecord): unknown[] {
+  return [r.id, r.projectId, r.eventId, r.slug, r.text, r.value, r.endUser, r.timestamp, r.status, r.link, r.interactionId,
+    r.linkedTimeEnd, r.interactionRef, r.inputHash, r.outputHash, r.conversationId, JSON.stringify(r.flags), r.piiRemoved ? 1 : 0,
+    JSON.stringify(r.pii), r.receivedAt];
 }
 
 export function feedbackFromRow(row: Row): FeedbackRecord {

@@ -11,10 +11,10 @@ import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
-import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
+import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { WalSync } from './wal-sync.js';
-import { apiKeyFromRow, feedbackFromRow, feedbackToRow, interactionFromRow, interactionToRow, tagUpdateFromRow, type Row } from './rows.js';
+import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, interactionFromRow, interactionToRow, tagUpdateFromRow, type Row } from './rows.js';
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
@@ -130,9 +130,21 @@ export class SqliteStorage implements Storage {
     const wal = this.wal!;
     const checkpoint = async () => {
       await wal.durable();
-      wal.checkpoint();
+      await wal.checkpoint(() => this.pinWal());
     };
     this.queue = this.queue.then(checkpoint).catch(() => undefined);
+  }
+
+  /**
+   * Opens a read transaction on the read connection while the WAL still holds frames: until it
+   * ends, no connection may restart (overwrite) the WAL. Reads meanwhile see the latest commit,
+   * as this process's writes wait for the checkpoint.
+   */
+  private pinWal(): () => void {
+    const reader = (this.reader ??= open(this.filename, true));
+    reader.exec('BEGIN');
+    this.read("SELECT value FROM settings WHERE key = 'installation_secret'").get();
+    return () => reader.exec('COMMIT');
   }
 
   async installationSecret(): Promise<string> {
@@ -217,10 +229,8 @@ export class SqliteStorage implements Storage {
       VALUES (@id, @project_id, @conversation_id, @conversation_auto, @end_user, @input, @output, @input_hash, @output_hash, @messages,
       @history, @system_prompt, @model, @rag_sources, @tags, @feature_flags, @traces, @time_start, @time_end, @hide_content,
       @pii_removed, @pii, @received_at, @source)`);
-    const insertFeedback = () => this.prepare(`INSERT INTO feedback (id, project_id, event_id, slug, text, value, end_user, timestamp,
-      status, link, interaction_id, linked_time_end, interaction_ref, input_hash, output_hash, conversation_id, flags, pii_removed, pii, received_at)
-      VALUES (@id, @project_id, @event_id, @slug, @text, @value, @end_user, @timestamp, @status, @link, @interaction_id, @linked_time_end,
-      @interaction_ref, @input_hash, @output_hash, @conversation_id, @flags, @pii_removed, @pii, @received_at)`);
+    const insertFeedback = () => this.prepare(`INSERT INTO feedback (${FEEDBACK_COLUMNS.join(', ')})
+      VALUES (${FEEDBACK_COLUMNS.map(() => '?').join(', ')})`);
 
     return {
       lockEndUser: async () => undefined,
@@ -251,8 +261,8 @@ export class SqliteStorage implements Storage {
         } else {
           const base = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ?`;
           if (q.recentLimit > 0) {
-            c.recent = (this.prepare(`${base} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT ?`)
-              .all(...user, q.from, q.until, q.recentLimit) as Row[]).map(summaryFromRow);
+            c.recent = (this.prepare(`SELECT ${SUMMARY_WITH_TEXT_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ? AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT ?`)
+              .all(...user, q.from, q.until, q.recentLimit) as Row[]).map(summaryWithTextFromRow);
           }
           c.timeEndedBy = summary(`${base} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT 1`, ...user, q.from, q.timestamp);
           if (!c.timeEndedBy) c.timeAfter = summary(`${base} AND time_end > ? AND time_end <= ? ORDER BY time_end ASC LIMIT 1`, ...user, q.timestamp, q.until);
@@ -306,7 +316,7 @@ export class SqliteStorage implements Storage {
 
       insertFeedback: async (rows) => {
         const statement = insertFeedback();
-        for (const r of rows) statement.run(feedbackToRow(r));
+        for (const r of rows) statement.run(feedbackValues(r));
       },
 
       updateFeedbackLinks: async (projectId, updates: LinkUpdate[]) => {

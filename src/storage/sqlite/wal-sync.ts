@@ -8,10 +8,11 @@
 //
 // What synchronous=OFF would also skip is the ordering around checkpoints (WAL synced before
 // pages are copied into the database file, the database file synced before the WAL is reused).
-// So automatic checkpoints are off and the owner runs them with `checkpoint()`, which switches
-// the connection to synchronous=FULL for the duration, after every commit is already synced.
+// So automatic checkpoints are off and the owner runs them with `checkpoint()`, which keeps that
+// order itself.
 import type Database from 'better-sqlite3';
 import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Frames (pages) the WAL may hold before a checkpoint, 16 MB: four times SQLite's own threshold, so a page
@@ -77,19 +78,23 @@ export class WalSync {
   }
 
   /**
-   * Copies the WAL into the database file with synchronous=FULL: SQLite syncs the WAL before and
-   * the database file after, so the WAL is reused only once the pages it held are safe. Call it
-   * between transactions, once `durable()` has resolved for every commit.
+   * Copies the WAL into the database file, in the order synchronous=FULL keeps: every commit is
+   * already synced (call it between transactions, once `durable()` has resolved for each), the
+   * pages are copied, and the database file is synced before the WAL may be reused. The copy runs
+   * here; the database file's fsync runs on libuv's pool while `pin` holds a read transaction
+   * that stops any connection, in this process or another, from restarting the WAL meanwhile.
+   * The caller starts no write transaction until the returned promise settles.
    */
-  checkpoint(): void {
-    this.db.pragma('synchronous = FULL');
+  async checkpoint(pin: () => () => void): Promise<void> {
+    const unpin = pin();
     try {
       const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
       const framesPerCommit = Math.max(1, (result?.log ?? 0) / Math.max(1, this.commitsSinceCheckpoint));
       this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / framesPerCommit)));
       this.commitsSinceCheckpoint = 0;
+      await syncFile(this.filename);
     } finally {
-      this.db.pragma('synchronous = OFF');
+      unpin();
     }
   }
 
@@ -98,5 +103,14 @@ export class WalSync {
     this.db.pragma('synchronous = FULL');
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    await file.datasync();
+  } finally {
+    await file.close();
   }
 }
