@@ -95,10 +95,11 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.wal?.idle();
     await this.queue.catch(() => undefined);
     await this.durable();
     this.reader?.close();
-    this.wal?.close();
+    await this.wal?.close();
     this.writer.close();
   }
 
@@ -125,14 +126,14 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  /** A checkpoint between transactions, once every commit before it is synced. */
+  /** Starts a checkpoint; its last step waits for its turn among the transactions. */
   private scheduleCheckpoint(): void {
-    const wal = this.wal!;
-    const checkpoint = async () => {
-      await wal.durable();
-      await wal.checkpoint(() => this.pinWal());
+    const betweenTransactions = (step: () => Promise<void>): Promise<void> => {
+      const done = this.queue.then(step);
+      this.queue = done.catch(() => undefined);
+      return done;
     };
-    this.queue = this.queue.then(checkpoint).catch(() => undefined);
+    void this.wal!.checkpoint(betweenTransactions, () => this.pinWal()).catch(() => undefined);
   }
 
   /**

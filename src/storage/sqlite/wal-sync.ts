@@ -9,15 +9,16 @@
 // What synchronous=OFF would also skip is the ordering around checkpoints (WAL synced before
 // pages are copied into the database file, the database file synced before the WAL is reused).
 // So automatic checkpoints are off and the owner runs them with `checkpoint()`, which keeps that
-// order itself.
+// order: most of the copying on a thread of its own, the rest between two transactions.
 import type Database from 'better-sqlite3';
 import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { BackgroundCheckpointer } from './background-checkpointer.js';
 
-/** Frames (pages) the WAL may hold before a checkpoint, 16 MB: four times SQLite's own threshold, so a page
- * rewritten by many commits is copied into the database file once per checkpoint, not four times. */
-const CHECKPOINT_FRAMES = 4000;
+/** Frames (pages) the WAL may hold before a checkpoint, 64 MB: sixteen times SQLite's own threshold, so a page
+ * rewritten by many commits is copied into the database file once per checkpoint, not sixteen times. */
+const CHECKPOINT_FRAMES = 16000;
 
 export class WalSync {
   private fd: number | null = null;
@@ -27,10 +28,14 @@ export class WalSync {
   private commitsSinceCheckpoint = 0;
   /** Commits between checkpoints, re-estimated from the frames each checkpoint finds. */
   private checkpointEvery = 50;
+  /** The checkpoint under way, if any. */
+  private running: Promise<void> | null = null;
+  private readonly background: BackgroundCheckpointer;
 
   constructor(private readonly db: Database.Database, private readonly filename: string) {
     db.pragma('synchronous = OFF');
     db.pragma('wal_autocheckpoint = 0');
+    this.background = new BackgroundCheckpointer(filename);
   }
 
   /** The WAL exists once the connection has written; its directory entry is made durable once. */
@@ -72,25 +77,48 @@ export class WalSync {
     });
   }
 
-  /** Counts a commit; true when the WAL has probably grown enough for a checkpoint. */
+  /** Counts a commit; true when the WAL has probably grown enough for a checkpoint and none runs. */
   committed(): boolean {
-    return ++this.commitsSinceCheckpoint >= this.checkpointEvery;
+    return ++this.commitsSinceCheckpoint >= this.checkpointEvery && this.running === null;
   }
 
   /**
-   * Copies the WAL into the database file, in the order synchronous=FULL keeps: every commit is
-   * already synced (call it between transactions, once `durable()` has resolved for each), the
-   * pages are copied, and the database file is synced before the WAL may be reused. The copy runs
-   * here; the database file's fsync runs on libuv's pool while `pin` holds a read transaction
-   * that stops any connection, in this process or another, from restarting the WAL meanwhile.
-   * The caller starts no write transaction until the returned promise settles.
+   * A checkpoint in two steps. The background thread copies what the WAL holds now while the
+   * event loop goes on committing; then `runBetweenTransactions` runs the tail (the frames
+   * committed meanwhile) between two transactions, after which the WAL can start over.
    */
-  async checkpoint(pin: () => () => void): Promise<void> {
+  checkpoint(runBetweenTransactions: (tail: () => Promise<void>) => Promise<void>, pin: () => () => void): Promise<void> {
+    const commits = this.commitsSinceCheckpoint;
+    const run = async () => {
+      // A failed background step (the thread could not start, say) leaves it all to the tail.
+      const { log } = await this.background.checkpoint().catch(() => ({ log: 0 }));
+      if (log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / Math.max(1, log / Math.max(1, commits)))));
+      await runBetweenTransactions(async () => {
+        await this.durable();
+        await this.copyTail(pin);
+      });
+    };
+    const running = run().finally(() => { this.running = null; });
+    this.running = running;
+    return running;
+  }
+
+  /** Resolves when no checkpoint is under way. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+  }
+
+  /**
+   * Copies the frames not yet in the database file, in the order synchronous=FULL keeps: every
+   * commit is already synced (`durable()` has resolved for each), the pages are copied, and the
+   * database file is synced before the WAL may be reused. The file's fsync runs on libuv's pool
+   * while `pin` holds a read transaction that stops any connection, in this process or another,
+   * from restarting the WAL meanwhile. No write transaction starts until this settles.
+   */
+  private async copyTail(pin: () => () => void): Promise<void> {
     const unpin = pin();
     try {
-      const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
-      const framesPerCommit = Math.max(1, (result?.log ?? 0) / Math.max(1, this.commitsSinceCheckpoint));
-      this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / framesPerCommit)));
+      this.db.pragma('wal_checkpoint(PASSIVE)');
       this.commitsSinceCheckpoint = 0;
       await syncFile(this.filename);
     } finally {
@@ -99,7 +127,8 @@ export class WalSync {
   }
 
   /** Before the connection closes: its closing checkpoint must sync, as under synchronous=FULL. */
-  close(): void {
+  async close(): Promise<void> {
+    await this.background.close();
     this.db.pragma('synchronous = FULL');
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
