@@ -20,6 +20,13 @@ import { BackgroundCheckpointer } from './background-checkpointer.js';
  * rewritten by many commits is copied into the database file once per checkpoint, not sixteen times. */
 const CHECKPOINT_FRAMES = 16000;
 
+/**
+ * The background thread checkpoints again while more than this many frames were committed during
+ * its last round: the tail, copied and synced while writes wait, stays a few milliseconds long.
+ */
+const TAIL_FRAMES = 256;
+const MAX_BACKGROUND_ROUNDS = 4;
+
 export class WalSync {
   private fd: number | null = null;
   /** Waiting for an fdatasync that has not started yet. */
@@ -83,16 +90,22 @@ export class WalSync {
   }
 
   /**
-   * A checkpoint in two steps. The background thread copies what the WAL holds now while the
-   * event loop goes on committing; then `runBetweenTransactions` runs the tail (the frames
-   * committed meanwhile) between two transactions, after which the WAL can start over.
+   * A checkpoint in two steps. The background thread copies what the WAL holds while the event
+   * loop goes on committing (again, while a round leaves many new frames behind it); then
+   * `runBetweenTransactions` runs the tail (the frames committed meanwhile) between two
+   * transactions, after which the WAL can start over.
    */
   checkpoint(runBetweenTransactions: (tail: () => Promise<void>) => Promise<void>, pin: () => () => void): Promise<void> {
     const commits = this.commitsSinceCheckpoint;
     const run = async () => {
       // A failed background step (the thread could not start, say) leaves it all to the tail.
-      const { log } = await this.background.checkpoint().catch(() => ({ log: 0 }));
-      if (log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / Math.max(1, log / Math.max(1, commits)))));
+      let previous = 0;
+      for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
+        const { log } = await this.background.checkpoint().catch(() => ({ log: previous }));
+        if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / Math.max(1, log / Math.max(1, commits)))));
+        if (log - previous <= TAIL_FRAMES) break;
+        previous = log;
+      }
       await runBetweenTransactions(async () => {
         await this.durable();
         await this.copyTail(pin);
