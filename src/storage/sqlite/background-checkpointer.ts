@@ -20,6 +20,8 @@ export class BackgroundCheckpointer {
     const worker = (this.worker ??= this.start());
     return new Promise((resolve, reject) => {
       this.waiting = (reply) => (reply.ok ? resolve(reply.result) : reject(new Error(`background checkpoint failed: ${reply.message}`)));
+      // Referenced while a checkpoint runs: writes wait for it, so the process must not exit meanwhile.
+      worker.ref();
       worker.postMessage('checkpoint');
     });
   }
@@ -27,6 +29,7 @@ export class BackgroundCheckpointer {
   private start(): Worker {
     const worker = new Worker(WORKER_URL, { workerData: { filename: this.filename } });
     worker.on('message', (reply: Reply) => {
+      worker.unref();
       const waiting = this.waiting;
       this.waiting = null;
       waiting?.(reply);
@@ -48,6 +51,7 @@ export class BackgroundCheckpointer {
     this.worker = null;
     if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.ref();
     worker.postMessage('close');
     await exited;
   }

@@ -22,6 +22,8 @@ const RELINK_LIMIT = 1000;
 export interface SqliteStorageOptions {
   /** Path of the database file, or ':memory:' (tests of a single connection only). */
   filename: string;
+  /** WAL frames (pages) between checkpoints; the default suits production, tests lower it. */
+  checkpointFrames?: number;
 }
 
 function open(filename: string, readonly: boolean): Database.Database {
@@ -48,7 +50,7 @@ export class SqliteStorage implements Storage {
     this.filename = options.filename;
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.writer = open(options.filename, false);
-    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename);
+    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames);
     this.tx = this.createTransaction();
   }
 

@@ -18,7 +18,7 @@ import { BackgroundCheckpointer } from './background-checkpointer.js';
 
 /** Frames (pages) the WAL may hold before a checkpoint, 64 MB: sixteen times SQLite's own threshold, so a page
  * rewritten by many commits is copied into the database file once per checkpoint, not sixteen times. */
-const CHECKPOINT_FRAMES = 16000;
+const DEFAULT_CHECKPOINT_FRAMES = 16000;
 
 /**
  * The background thread checkpoints again while more than this many frames were committed during
@@ -39,7 +39,8 @@ export class WalSync {
   private running: Promise<void> | null = null;
   private readonly background: BackgroundCheckpointer;
 
-  constructor(private readonly db: Database.Database, private readonly filename: string) {
+  constructor(private readonly db: Database.Database, private readonly filename: string,
+    private readonly checkpointFrames = DEFAULT_CHECKPOINT_FRAMES) {
     db.pragma('synchronous = OFF');
     db.pragma('wal_autocheckpoint = 0');
     this.background = new BackgroundCheckpointer(filename);
@@ -102,7 +103,7 @@ export class WalSync {
       let previous = 0;
       for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
         const { log } = await this.background.checkpoint().catch(() => ({ log: previous }));
-        if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(CHECKPOINT_FRAMES / Math.max(1, log / Math.max(1, commits)))));
+        if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(this.checkpointFrames / Math.max(1, log / Math.max(1, commits)))));
         if (log - previous <= TAIL_FRAMES) break;
         previous = log;
       }
