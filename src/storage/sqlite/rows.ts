@@ -9,15 +9,15 @@ export type { Row };
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(v: unknown): T => (v === null || v === undefined ? null : JSON.parse(v as string)) as T;
 
-export function interactionToRow(r: InteractionRecord): Row {
-  return {
-    id: r.id, project_id: r.projectId, conversation_id: r.conversationId, conversation_auto: r.conversationAuto ? 1 : 0,
-    end_user: r.endUser, input: r.input, output: r.output, input_hash: r.inputHash, output_hash: r.outputHash,
-    messages: json(r.messages), history: json(r.history), system_prompt: r.systemPrompt, model: r.model,
-    rag_sources: json(r.ragSources), tags: JSON.stringify(r.tags), feature_flags: JSON.stringify(r.featureFlags),
-    traces: json(r.traces), time_start: r.timeStart, time_end: r.timeEnd, hide_content: r.hideContent ? 1 : 0,
-    pii_removed: r.piiRemoved ? 1 : 0, pii: JSON.stringify(r.pii), received_at: r.receivedAt, source: r.source,
-  };
+export const INTERACTION_COLUMNS = ['id', 'project_id', 'conversation_id', 'conversation_auto', 'end_user', 'input', 'output', 'input_hash',
+  'output_hash', 'messages', 'history', 'system_prompt', 'model', 'rag_sources', 'tags', 'feature_flags', 'traces', 'time_start', 'time_end',
+  'hide_content', 'pii_removed', 'pii', 'received_at', 'source'] as const;
+
+/** An interaction's values in INTERACTION_COLUMNS order (positional parameters bind faster than named ones). */
+export function interactionValues(r: InteractionRecord): unknown[] {
+  return [r.id, r.projectId, r.conversationId, r.conversationAuto ? 1 : 0, r.endUser, r.input, r.output, r.inputHash, r.outputHash,
+    json(r.messages), json(r.history), r.systemPrompt, r.model, json(r.ragSources), JSON.stringify(r.tags), JSON.stringify(r.featureFlags),
+    json(r.traces), r.timeStart, r.timeEnd, r.hideContent ? 1 : 0, r.piiRemoved ? 1 : 0, JSON.stringify(r.pii), r.receivedAt, r.source];
 }
 
 export function interactionFromRow(row: Row): InteractionRecord {
@@ -38,7 +38,7 @@ export const FEEDBACK_COLUMNS = ['id', 'project_id', 'event_id', 'slug', 'text',
   'interaction_id', 'linked_time_end', 'interaction_ref', 'input_hash', 'output_hash', 'conversation_id', 'flags', 'pii_removed', 'pii',
   'received_at'] as const;
 
-/** A feedback's values in FEEDBACK_COLUMNS order: positional parameters bind faster than named ones. */
+/** A feedback's values in FEEDBACK_COLUMNS order. */
 export function feedbackValues(r: FeedbackRecord): unknown[] {
   return [r.id, r.projectId, r.eventId, r.slug, r.text, r.value, r.endUser, r.timestamp, r.status, r.link, r.interactionId,
     r.linkedTimeEnd, r.interactionRef, r.inputHash, r.outputHash, r.conversationId, JSON.stringify(r.flags), r.piiRemoved ? 1 : 0,

@@ -14,10 +14,15 @@ import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilit
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { WalSync } from './wal-sync.js';
-import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, interactionFromRow, interactionToRow, tagUpdateFromRow, type Row } from './rows.js';
+import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
+
+const insertInto = (table: string, columns: readonly string[]) =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+const INSERT_INTERACTION = insertInto('interactions', INTERACTION_COLUMNS);
+const INSERT_FEEDBACK = insertInto('feedback', FEEDBACK_COLUMNS);
 
 export interface SqliteStorageOptions {
   /** Path of the database file, or ':memory:' (tests of a single connection only). */
@@ -226,14 +231,8 @@ export class SqliteStorage implements Storage {
       const row = one(sql, ...params);
       return row ? summaryFromRow(row) : null;
     };
-    const insertInteraction = () => this.prepare(`INSERT INTO interactions (id, project_id, conversation_id, conversation_auto, end_user,
-      input, output, input_hash, output_hash, messages, history, system_prompt, model, rag_sources, tags, feature_flags, traces,
-      time_start, time_end, hide_content, pii_removed, pii, received_at, source)
-      VALUES (@id, @project_id, @conversation_id, @conversation_auto, @end_user, @input, @output, @input_hash, @output_hash, @messages,
-      @history, @system_prompt, @model, @rag_sources, @tags, @feature_flags, @traces, @time_start, @time_end, @hide_content,
-      @pii_removed, @pii, @received_at, @source)`);
-    const insertFeedback = () => this.prepare(`INSERT INTO feedback (${FEEDBACK_COLUMNS.join(', ')})
-      VALUES (${FEEDBACK_COLUMNS.map(() => '?').join(', ')})`);
+    const insertInteraction = () => this.prepare(INSERT_INTERACTION);
+    const insertFeedback = () => this.prepare(INSERT_FEEDBACK);
 
     return {
       lockEndUser: async () => undefined,
@@ -314,7 +313,7 @@ export class SqliteStorage implements Storage {
 
       insertInteractions: async (rows) => {
         const statement = insertInteraction();
-        for (const r of rows) statement.run(interactionToRow(r));
+        for (const r of rows) statement.run(interactionValues(r));
       },
 
       insertFeedback: async (rows) => {
