@@ -4,11 +4,9 @@
 import type { Storage } from '../storage/port.js';
 import { applyWriteOps, type WriteOp, type WritePolicy, type WriteResult } from './write-ops.js';
 
-export type Settled =
-  | { ok: true; value: WriteResult }
-  | { ok: false; error: { message: string; code?: string; stack?: string } };
+export type Settled = { ok: true; value: WriteResult } | { ok: false; error: unknown };
 
-/** Where batches of writes run (one implementation today; the seam keeps the queue testable). */
+/** Where batches of writes run. */
 export interface WriteExecutor {
   execute(ops: WriteOp[]): Promise<Settled[]>;
   close(): Promise<void>;
@@ -18,12 +16,6 @@ export interface WriteExecutor {
 const TRANSIENT_CODES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
 const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
-
-function failure(error: unknown): Settled {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const code = codeOf(error);
-  return { ok: false, error: { message: e.message, ...(typeof code === 'string' ? { code } : {}), ...(e.stack ? { stack: e.stack } : {}) } };
-}
 
 export class InProcessExecutor implements WriteExecutor {
   constructor(private readonly storage: Storage, private readonly policy: WritePolicy) {}
@@ -40,17 +32,9 @@ export class InProcessExecutor implements WriteExecutor {
       }
       const code = codeOf(error);
       if (typeof code === 'string' && TRANSIENT_CODES.has(code) && attempt < MAX_ATTEMPTS) return this.execute(ops, attempt + 1);
-      return [failure(error)];
+      return [{ ok: false, error }];
     }
   }
 
   async close(): Promise<void> {}
-}
-
-/** The error a settled failure stands for, with the driver's code kept for the HTTP edge. */
-export function settledError(e: { message: string; code?: string; stack?: string }): Error {
-  const error = new Error(e.message) as Error & { code?: string };
-  if (e.code !== undefined) error.code = e.code;
-  if (e.stack !== undefined) error.stack = e.stack;
-  return error;
 }

@@ -2,7 +2,7 @@
 // executor as one batch, i.e. one transaction and one durable commit (one fsync) for them all.
 // A request's promise settles only after the commit that holds its rows. Up to maxInFlight
 // batches are with the executor at once; the next one gathers meanwhile.
-import { settledError, type WriteExecutor } from './write-executor.js';
+import type { WriteExecutor } from './write-executor.js';
 import type { WriteOp, WriteResults } from './write-ops.js';
 
 interface Pending { op: WriteOp; resolve: (v: unknown) => void; reject: (e: unknown) => void }
@@ -70,7 +70,7 @@ export class WriteQueue {
     batch.forEach((p, k) => {
       const s = settled[k]!;
       if (s.ok) p.resolve(s.value);
-      else p.reject(settledError(s.error));
+      else p.reject(s.error);
     });
   }
 
@@ -79,4 +79,3 @@ export class WriteQueue {
     while (this.pending.length > 0 || this.inFlight > 0 || this.scheduled) await new Promise((r) => setImmediate(r));
   }
 }
-

@@ -24,6 +24,23 @@ const insertInto = (table: string, columns: readonly string[]) =>
 const INSERT_INTERACTION = insertInto('interactions', INTERACTION_COLUMNS);
 const INSERT_FEEDBACK = insertInto('feedback', FEEDBACK_COLUMNS);
 
+/** The link-candidate lookups, written once: they run for every feedback. */
+const byUser = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ?`;
+const byContent = (where: string) => ({
+  endedBy: `${byUser} AND ${where} AND time_end <= ? ORDER BY time_end DESC LIMIT 1`,
+  earliest: `${byUser} AND ${where} ORDER BY time_end ASC LIMIT 1`,
+});
+const LINK = {
+  byId: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND id = ?`,
+  byOutput: byContent('output_hash = ?'),
+  byInput: byContent('input_hash = ?'),
+  byBoth: byContent('output_hash = ? AND input_hash = ?'),
+  recent: `SELECT ${SUMMARY_WITH_TEXT_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ? AND time_end BETWEEN ? AND ?
+    ORDER BY time_end DESC LIMIT ?`,
+  timeEndedBy: `${byUser} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT 1`,
+  timeAfter: `${byUser} AND time_end > ? AND time_end <= ? ORDER BY time_end ASC LIMIT 1`,
+};
+
 export interface SqliteStorageOptions {
   /** Path of the database file, or ':memory:' (tests of a single connection only). */
   filename: string;
@@ -251,23 +268,19 @@ export class SqliteStorage implements Storage {
         const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         const user = [q.projectId, q.endUser] as const;
         if (q.interactionRef !== null) {
-          c.byId = summary(`SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND id = ?`, q.projectId, q.interactionRef);
+          c.byId = summary(LINK.byId, q.projectId, q.interactionRef);
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both hashes: search by output (the more selective) and filter on input.
-          const [column, hash, extra, extraParams] = q.outputHash !== null
-            ? ['output_hash', q.outputHash, q.inputHash !== null ? 'AND input_hash = ?' : '', q.inputHash !== null ? [q.inputHash] : []]
-            : ['input_hash', q.inputHash, '', []];
-          const base = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ? AND ${column} = ? ${extra}`;
-          c.contentEndedBy = summary(`${base} AND time_end <= ? ORDER BY time_end DESC LIMIT 1`, ...user, hash, ...extraParams, q.timestamp);
-          if (!c.contentEndedBy) c.contentEarliest = summary(`${base} ORDER BY time_end ASC LIMIT 1`, ...user, hash, ...extraParams);
+          const sql = q.outputHash === null ? LINK.byInput : q.inputHash === null ? LINK.byOutput : LINK.byBoth;
+          const hashes = q.outputHash === null ? [q.inputHash] : q.inputHash === null ? [q.outputHash] : [q.outputHash, q.inputHash];
+          c.contentEndedBy = summary(sql.endedBy, ...user, ...hashes, q.timestamp);
+          if (!c.contentEndedBy) c.contentEarliest = summary(sql.earliest, ...user, ...hashes);
         } else {
-          const base = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ?`;
           if (q.recentLimit > 0) {
-            c.recent = (this.prepare(`SELECT ${SUMMARY_WITH_TEXT_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ? AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT ?`)
-              .all(...user, q.from, q.until, q.recentLimit) as Row[]).map(summaryWithTextFromRow);
+            c.recent = (this.prepare(LINK.recent).all(...user, q.from, q.until, q.recentLimit) as Row[]).map(summaryWithTextFromRow);
           }
-          c.timeEndedBy = summary(`${base} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT 1`, ...user, q.from, q.timestamp);
-          if (!c.timeEndedBy) c.timeAfter = summary(`${base} AND time_end > ? AND time_end <= ? ORDER BY time_end ASC LIMIT 1`, ...user, q.timestamp, q.until);
+          c.timeEndedBy = summary(LINK.timeEndedBy, ...user, q.from, q.timestamp);
+          if (!c.timeEndedBy) c.timeAfter = summary(LINK.timeAfter, ...user, q.timestamp, q.until);
         }
         return c;
       },
