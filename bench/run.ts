@@ -4,8 +4,9 @@
 // layer, starts the baseline server, then BENCH_RUNS times (default 3): seeds a fresh data
 // directory with BENCH_SMALL interactions (default 10,000), and loads baseline and feedloop
 // alternately with the same request streams from a separate autocannon process (bench/load.ts):
-// feedback, interactions (anonymize false), interactions (anonymize default true); then feedback
-// against feedloop on the large data directory, and reads that server's RSS. Prints medians and
+// feedback, interactions (anonymize false), interactions (anonymize default true); then, feedloop
+// stopped, feedback against the issue's bare prototype (bench/prototype-server.ts) on the same
+// directory; then feedback against feedloop on the large data directory, and reads that server's RSS. Prints medians and
 // spreads (min–max over the runs) with the ratio to the baseline measured in the same run.
 // PostgreSQL phase (unless BENCH_POSTGRES=0, or no PostgreSQL server binaries are installed): a
 // throw-away PostgreSQL server (test/support/postgres.ts) runs for the whole bench; each run seeds
@@ -243,6 +244,8 @@ interface RunResult {
   baselineInteraction: LoadResult; interaction: LoadResult;
   baselineAnonymized: LoadResult; anonymized: LoadResult;
   feedbackLarge: LoadResult;
+  /** The issue's bare prototype (bench/prototype-server.ts) on the same seeded directory, after feedloop stopped. */
+  prototypeFeedback: LoadResult;
   smallMemory: { rssMb: number; peakMb: number };
   largeMemory: { rssMb: number; peakMb: number };
 }
@@ -321,6 +324,12 @@ async function main(): Promise<void> {
         partial.smallMemory = memoryOf(small.child.pid!);
       } finally {
         await stopServer(small);
+      }
+      const prototype = await startServer('bare prototype', [join(HERE, 'prototype-server.js')], { FEEDLOOP_DATA_DIR: smallDir });
+      try {
+        partial.prototypeFeedback = await step('bare prototype, feedback', spec(prototype.url, 'feedback', null, settings.small), prototype);
+      } finally {
+        await stopServer(prototype);
         rmSync(smallDir, { recursive: true, force: true });
       }
 
@@ -390,6 +399,10 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
 
   throughputLine('feedback', (r) => r.feedback, (r) => r.baselineFeedback, 0.85);
   latencyLines('feedback', (r) => r.feedback, (r) => r.baselineFeedback, 10);
+  const prototypeRatios = ratio((r) => r.prototypeFeedback, (r) => r.baselineFeedback);
+  lines.push(`bare prototype feedback (the issue's reference: one lookup, one insert, group commit, synchronous=FULL) req/s: ` +
+    `${spread(col((r) => r.prototypeFeedback.requestsPerSecond))}  ratio to baseline ${spread(prototypeRatios, 2)}  ` +
+    `p99 ${spread(col((r) => r.prototypeFeedback.latencyP99), 0, ' ms')}  feedloop ÷ prototype ${spread(ratio((r) => r.feedback, (r) => r.prototypeFeedback), 2)}`);
   throughputLine('interaction anonymize:false', (r) => r.interaction, (r) => r.baselineInteraction, 0.8);
   latencyLines('interaction anonymize:false', (r) => r.interaction, (r) => r.baselineInteraction, 10);
   throughputLine('interaction anonymize:true', (r) => r.anonymized, (r) => r.baselineAnonymized, 0.3);

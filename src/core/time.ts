@@ -7,16 +7,14 @@ const ISO_8601 =
 
 /** Milliseconds since the epoch, or null when `text` is not an ISO 8601 date or date-time. */
 export function parseTimestamp(text: string): number | null {
+  const canonical = parseCanonical(text);
+  if (canonical !== undefined) return canonical;
   const m = ISO_8601.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
-  const hour = Number(h), minute = Number(mi), second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
   const millis = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
-  let time = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  // Date.UTC rolls 31 February over into March: reject dates that do not exist.
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null;
+  let time = fromParts(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), millis);
+  if (time === null) return null;
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -24,6 +22,39 @@ export function parseTimestamp(text: string): number | null {
     time -= sign * offsetMinutes * 60_000;
   }
   return Number.isFinite(time) ? time : null;
+}
+
+/**
+ * The shape of Date.prototype.toISOString, `2023-12-07T15:00:00.000Z`, which nearly every client
+ * sends: read digit by digit, as the regular expression costs more than the rest of a feedback's
+ * validation. Undefined for any other shape (the general parser decides).
+ */
+function parseCanonical(text: string): number | null | undefined {
+  if (text.length !== 24 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84
+    || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46 || text.charCodeAt(23) !== 90) return undefined;
+  const year = digitsAt(text, 0, 4), month = digitsAt(text, 5, 2), day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2), minute = digitsAt(text, 14, 2), second = digitsAt(text, 17, 2), millis = digitsAt(text, 20, 3);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || millis < 0) return undefined;
+  return fromParts(year, month, day, hour, minute, second, millis);
+}
+
+/** The number written by `count` digits from `from`, or -1 if one of them is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/** UTC milliseconds of a date-time given field by field, or null when no such date-time exists. */
+function fromParts(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number | null {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
+  // Date.UTC rolls 31 February over into March: reject dates that do not exist.
+  if (day > 28 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
 }
 
 export function formatTimestamp(millis: number): string {

@@ -19,6 +19,20 @@ test('text that is not an ISO 8601 date-time is rejected', () => {
   }
 });
 
+test('the toISOString shape, read without the regular expression, agrees with Date for any instant', () => {
+  let state = 12345;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+  for (let i = 0; i < 5000; i++) {
+    const instant = Date.UTC(1970, 0, 1) + (next() % 4_000_000) * 1_000_003 + (next() % 1000);
+    assert.equal(parseTimestamp(new Date(instant).toISOString()), instant);
+  }
+  assert.equal(parseTimestamp('2024-02-29T23:59:59.999Z'), Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+  for (const bad of ['2023-02-29T00:00:00.000Z', '2023-04-31T00:00:00.000Z', '2023-00-10T00:00:00.000Z', '2023-1a-07T15:00:00.000Z',
+    '2023-12-07T15:60:00.000Z', '2023-12-07T15:00:00.00aZ', '2023-12-07X15:00:00.000Z']) {
+    assert.equal(parseTimestamp(bad), null, bad);
+  }
+});
+
 test('durations in configuration', () => {
   assert.equal(parseDuration('120s'), 120_000);
   assert.equal(parseDuration('90'), 90_000);
