@@ -25,7 +25,9 @@ export interface Server {
 }
 
 export async function createServer(config: Config, options: { anonymizer?: Anonymizer } = {}): Promise<Server> {
-  const storage = await openStorage(config);
+  // Storage warnings go to the server's log, which exists once the app is built.
+  let warn = (message: string, error: unknown) => console.error(`${message}: ${String(error)}`);
+  const storage = await openStorage({ ...config, onWarning: (message, error) => warn(message, error) });
   const anonymizer = options.anonymizer ?? createAnonymizer({ threads: config.piiThreads });
   const hash = createContentHasher(await storage.installationSecret());
   const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
@@ -36,6 +38,7 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
   const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel });
+  warn = (message, error) => app.log.warn({ err: error }, message);
 
   const sweep = async () => {
     try {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Storage } from './port.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 
-export interface StorageSettings { dataDir: string; databaseUrl: string | null; databasePoolSize?: number }
+export interface StorageSettings {
+  dataDir: string;
+  databaseUrl: string | null;
+  databasePoolSize?: number;
+  /** Where the embedded store reports failures that lose nothing but need an operator's eye. */
+  onWarning?: (message: string, error: unknown) => void;
+}
 
 /** The embedded database file under the data directory. */
 export const sqliteFile = (dataDir: string): string => join(dataDir, 'feedloop.sqlite');
@@ -16,7 +22,7 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
     storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10 });
   } else {
-    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir) });
+    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning });
   }
   await storage.migrate();
   return storage;

@@ -46,6 +46,8 @@ export interface SqliteStorageOptions {
   filename: string;
   /** WAL frames (pages) between checkpoints; the default suits production, tests lower it. */
   checkpointFrames?: number;
+  /** Told of a failure that loses nothing but needs an operator's eye (a checkpoint that failed, so the WAL grows). */
+  onWarning?: (message: string, error: unknown) => void;
 }
 
 function open(filename: string, readonly: boolean): Database.Database {
@@ -67,12 +69,14 @@ export class SqliteStorage implements Storage {
   private readonly tx: StorageTransaction;
   /** Durable commits for a file; null for ':memory:', which has nothing to sync. */
   private readonly wal: WalSync | null;
+  private readonly warn: (message: string, error: unknown) => void;
 
   constructor(options: SqliteStorageOptions) {
     this.filename = options.filename;
+    this.warn = options.onWarning ?? (() => undefined);
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.writer = open(options.filename, false);
-    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames);
+    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames, this.warn);
     this.tx = this.createTransaction();
   }
 
@@ -157,7 +161,9 @@ export class SqliteStorage implements Storage {
       this.queue = done.catch(() => undefined);
       return done;
     };
-    void this.wal!.checkpoint(betweenTransactions, () => this.pinWal()).catch(() => undefined);
+    // Nothing is lost when a checkpoint fails (the WAL keeps every commit); it only grows until the next one.
+    void this.wal!.checkpoint(betweenTransactions, () => this.pinWal())
+      .catch((error: unknown) => this.warn('SQLite checkpoint failed; the WAL file grows until the next one succeeds', error));
   }
 
   /**
