@@ -104,13 +104,18 @@ export class WalSync {
     const run = async () => {
       // A failed background step (the thread could not start, say) leaves it all to the tail.
       let previous = 0;
+      let lastFresh = Infinity;
       for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
         const { log } = await this.background.checkpoint().catch((error: unknown) => {
           this.warn('background checkpoint failed; its frames are copied while writes wait instead', error);
           return { log: previous };
         });
         if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(this.checkpointFrames / Math.max(1, log / Math.max(1, commits)))));
-        if (log - previous <= TAIL_FRAMES) break;
+        // Frames this round found beyond the last one's: few enough for the tail, or no fewer than
+        // before (writes outrun the copying, so more rounds would only let the WAL grow).
+        const fresh = log - previous;
+        if (fresh <= TAIL_FRAMES || fresh >= lastFresh) break;
+        lastFresh = fresh;
         previous = log;
       }
       await runBetweenTransactions(async () => {
