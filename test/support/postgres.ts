@@ -17,6 +17,8 @@ export interface PostgresServer {
   url: string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Drops a database, closing its connections: nothing of it is left for autovacuum to work on. */
+  dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,15 @@ export async function startPostgres(): Promise<PostgresServer> {
         await client.end();
       }
       return `${base}/${encodeURIComponent(name)}`;
+    },
+    async dropDatabase(name) {
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
     },
     async stop() {
       if (stopped) return;
