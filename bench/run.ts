@@ -6,8 +6,9 @@
 // alternately with the same request streams from a separate autocannon process (bench/load.ts):
 // feedback, interactions (anonymize false), interactions (anonymize default true); then, feedloop
 // stopped, feedback against the bare prototype (bench/prototype-server.ts) on the same
-// directory; then feedback against feedloop on the large data directory, and reads that server's RSS. Prints medians and
-// spreads (min–max over the runs) with the ratio to the baseline measured in the same run.
+// directory; then feedback against feedloop on the large data directory, and reads that server's
+// RSS. Prints medians and spreads (min–max over the runs) with the ratio to the baseline measured
+// in the same run.
 // PostgreSQL phase (unless BENCH_POSTGRES=0, or no PostgreSQL server binaries are installed): a
 // throw-away PostgreSQL server (test/support/postgres.ts) runs for the whole bench; each run seeds
 // a fresh database with BENCH_SMALL interactions through PostgresStorage, starts feedloop with

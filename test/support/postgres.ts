@@ -113,26 +113,24 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const base = `postgres://postgres@127.0.0.1:${port}`;
   let stopped = false;
+  /** One statement on the `postgres` database, on a connection of its own. */
+  const adminQuery = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: `${base}/postgres` });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
   return {
     url: `${base}/postgres`,
     async createDatabase(name = `test_${process.pid}_${++databases}`) {
-      const client = new pg.Client({ connectionString: `${base}/postgres` });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-      } finally {
-        await client.end();
-      }
+      await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
       return `${base}/${encodeURIComponent(name)}`;
     },
     async dropDatabase(name) {
-      const client = new pg.Client({ connectionString: `${base}/postgres` });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     },
     async stop() {
       if (stopped) return;

@@ -28,8 +28,8 @@ port.on('message', (message: 'checkpoint' | 'close') => {
     // SQLite syncs the database file only after a checkpoint that reached the end of the WAL, which
     // a round under load rarely does. Unsynced, its pages (scattered over a large file) would all be
     // written back by the sync at the end of the checkpoint, while writes wait; synced here, that
-    // sync has only the last few frames left.
-    if (result && result.checkpointed > 0) fdatasyncSync(dbFd);
+    // sync has only the last few frames left. (A round that reached the end was synced by SQLite.)
+    if (result && result.checkpointed > 0 && result.checkpointed < result.log) fdatasyncSync(dbFd);
     port.postMessage({ ok: true, result: result ?? { log: 0, checkpointed: 0 } });
   } catch (error) {
     port.postMessage({ ok: false, message: (error as Error).message });
