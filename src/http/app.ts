@@ -10,8 +10,10 @@ import { registerJsonParser } from './json-parser.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerListRoutes } from './routes/lists.js';
 import { registerReadRoutes } from './routes/read.js';
 import { AJV_OPTIONS } from './validation.js';
 
@@ -53,6 +55,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerRateLimit(app, deps.rateLimitPerMinute);
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerListRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerAnalyticsRoutes(app, { storage: deps.storage });
   registerKeyRoutes(app, deps.keys);
   await app.ready();
   return app;
