@@ -16,8 +16,8 @@ import {
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
 
 export const SQLITE_DIALECT: SqlDialect = {
-  // Numbered parameters, so one value may be referenced twice.
-  placeholder: (n) => `?${n}`,
+  // Named parameters (better-sqlite3 binds them from an object: see bindings()), so one value may be referenced twice.
+  placeholder: (n) => `@p${n}`,
   jsonArrayHas: (column, value) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${value})`,
   jsonObjectText: (column, key) => `(SELECT json_each.value FROM json_each(${column}) WHERE json_each.key = ${key})`,
   // lower() folds ASCII only in SQLite: documented in docs/api.md.
@@ -31,6 +31,11 @@ export const SQLITE_DIALECT: SqlDialect = {
 
 const COUNTER_LIST = COUNTERS.join(', ');
 
+/** The parameters of a shared query as better-sqlite3 binds named ones: { p1: ..., p2: ... }. */
+export function bindings(values: readonly unknown[]): Record<string, unknown> {
+  return Object.fromEntries(values.map((v, k) => [`p${k + 1}`, v]));
+}
+
 /** Rows by bound parameters; each statement is prepared once by `prepare`. */
 type Prepare = (sql: string) => Database.Statement;
 
@@ -42,7 +47,7 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
   constructor(private readonly read: Prepare, private readonly write: Database.Database) {}
 
   private all(q: Query): Row[] {
-    return this.read(q.text).all(...q.values) as Row[];
+    return this.read(q.text).all(bindings(q.values)) as Row[];
   }
 
   private chunked<T>(ids: readonly string[], run: (chunk: string[]) => T[]): T[] {
@@ -118,7 +123,7 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
     const rebuild = this.write.transaction(() => {
       if (projectId === null) this.write.prepare('DELETE FROM rollups').run();
       else this.write.prepare('DELETE FROM rollups WHERE project_id = ?').run(projectId);
-      return this.write.prepare(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`).run(...recompute.values).changes;
+      return this.write.prepare(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`).run(bindings(recompute.values)).changes;
     });
     return { buckets: rebuild.immediate() };
   }

@@ -21,7 +21,7 @@ import { feedbackEventFromRow } from '../read-rows.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { SQLITE_DIALECT, SqliteReads } from './sqlite-reads.js';
+import { bindings, SQLITE_DIALECT, SqliteReads } from './sqlite-reads.js';
 import { WalSync } from './wal-sync.js';
 import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
 
@@ -440,7 +440,7 @@ export class SqliteStorage implements Storage {
           return out;
         }
         const q = findInteractionsQuery(SQLITE_DIALECT, projectId, ids, noInteractionFilter(), DIMENSION_COLUMNS);
-        for (const row of this.prepare(q.text).all(...q.values) as Row[]) {
+        for (const row of this.prepare(q.text).all(bindings(q.values)) as Row[]) {
           out.set(row['id'] as string, dimensionsFromRow(row));
         }
         return out;
@@ -453,7 +453,7 @@ export class SqliteStorage implements Storage {
             .all(interactionIds[0], projectId) as Row[]
           : (() => {
             const q = feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
-            return this.prepare(q.text).all(...q.values) as Row[];
+            return this.prepare(q.text).all(bindings(q.values)) as Row[];
           })();
         for (const row of rows) {
           const id = row['interaction_id'] as string;
