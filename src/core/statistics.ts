@@ -254,18 +254,20 @@ export function alwaysValidPValue(looks: Iterable<SequentialLook | null>, mixtur
   return p;
 }
 
-/** A look at two proportions (plug-in variance of b minus a), or null while a side has no data. */
+/**
+ * A look at two proportions, or null while a side has no data. The variance of b minus a is taken
+ * under the null hypothesis (pooled, as in the z-test): a plug-in variance of 0 (e.g. 0/2 against
+ * 2/2) would otherwise read as infinite evidence.
+ */
 export function proportionLook(a: { successes: number; n: number }, b: { successes: number; n: number }): SequentialLook | null {
   if (a.n <= 0 || b.n <= 0) return null;
-  const pa = a.successes / a.n;
-  const pb = b.successes / b.n;
-  return { estimate: pb - pa, variance: (pa * (1 - pa)) / a.n + (pb * (1 - pb)) / b.n };
+  const pooled = (a.successes + b.successes) / (a.n + b.n);
+  return { estimate: b.successes / b.n - a.successes / a.n, variance: pooled * (1 - pooled) * (1 / a.n + 1 / b.n) };
 }
 
-/** A look at two means, or null while a side has fewer than two observations. */
+/** A look at two means, or null while a side has fewer than two observations; the variance pooled under the null, likewise. */
 export function meanLook(a: Moments, b: Moments): SequentialLook | null {
-  const va = sampleVariance(a);
-  const vb = sampleVariance(b);
-  if (va === null || vb === null) return null;
-  return { estimate: b.sum / b.n - a.sum / a.n, variance: va / a.n + vb / b.n };
+  if (a.n < 2 || b.n < 2) return null;
+  const pooled = sampleVariance({ n: a.n + b.n, sum: a.sum + b.sum, sumOfSquares: a.sumOfSquares + b.sumOfSquares })!;
+  return { estimate: b.sum / b.n - a.sum / a.n, variance: pooled * (1 / a.n + 1 / b.n) };
 }

@@ -30,7 +30,7 @@ if (unavailable !== null) {
   storageContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
 
   rollupProperty('postgres, two instances', {
-    runs: 25,
+    runs: 50,
     open: async () => {
       const url = await server.createDatabase();
       const instances = [new PostgresStorage({ connectionString: url, poolSize: 4 }), new PostgresStorage({ connectionString: url, poolSize: 4 })];

@@ -14,7 +14,7 @@ let files = 0;
 storageContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));
 
 rollupProperty('sqlite', {
-  runs: 60,
+  runs: 100,
   open: async () => {
     const s = new SqliteStorage({ filename: join(dir, `rollups-${++files}.sqlite`) });
     await s.migrate();
