@@ -6,9 +6,9 @@ import type { InteractionSummaryWithText } from '../../src/core/model.js';
 
 const policy = { clockSkewMs: 120_000, lookbackMs: 86_400_000 };
 const T = Date.UTC(2024, 0, 1, 12);
-const none: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+const none: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
 const subject = (s: Partial<LinkSubject> = {}): LinkSubject =>
-  ({ slug: 'thumbs_up', endUser: 'u', timestamp: T, interactionRef: null, inputHash: null, outputHash: null, copiedTexts: [], ...s });
+  ({ slug: 'thumbs_up', endUser: 'u', timestamp: T, interactionRef: null, traceRef: null, spanRef: null, inputHash: null, outputHash: null, copiedTexts: [], ...s });
 const i = (id: string, timeEnd: number, output = 'out', input = 'in'): InteractionSummaryWithText =>
   ({ id, timeStart: timeEnd - 1000, timeEnd, input, output, conversationId: 'c' });
 
@@ -67,8 +67,8 @@ describe('linkCandidateQuery', () => {
 });
 
 describe('relinking', () => {
-  const stored = (over: Partial<InteractionSummaryWithText & { inputHash: string | null; outputHash: string | null }>) =>
-    ({ ...i('n', T - 1000), inputHash: 'x', outputHash: 'y', ...over });
+  const stored = (over: Partial<InteractionSummaryWithText & { inputHash: string | null; outputHash: string | null; traceId: string | null; spanId: string | null }>) =>
+    ({ ...i('n', T - 1000), inputHash: 'x', outputHash: 'y', traceId: null, spanId: null, ...over });
 
   test('only time links are provisional', () => {
     assert.equal(isFinal('time'), false);

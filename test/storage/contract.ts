@@ -20,6 +20,7 @@ export function interaction(projectId: string, overrides: Partial<InteractionRec
     input: 'what is the weather?', output: 'sunny', inputHash: null, outputHash: null,
     messages: null, history: null, systemPrompt: null, model: null, ragSources: null, tags: {}, featureFlags: [], traces: null,
     timeStart: timeEnd - 1000, timeEnd, hideContent: false, piiRemoved: false, pii: {}, receivedAt: T, source: 'v2/interactions',
+    traceId: null, spanId: null,
     ...overrides,
   };
 }
@@ -28,7 +29,7 @@ export function feedback(projectId: string, overrides: Partial<FeedbackRecord> =
   return {
     id: newId(), projectId, eventId: null, slug: 'thumbs_up', text: null, value: null, endUser: 'user-1', timestamp: T,
     status: 'pending', link: null, interactionId: null, linkedTimeEnd: null, interactionRef: null, inputHash: null, outputHash: null,
-    conversationId: null, flags: [], piiRemoved: false, pii: {}, receivedAt: T, ...overrides,
+    conversationId: null, flags: [], piiRemoved: false, pii: {}, receivedAt: T, traceRef: null, spanRef: null, ...overrides,
   };
 }
 
@@ -50,12 +51,12 @@ function summaryWithText(i: InteractionRecord): InteractionSummaryWithText {
 function query(projectId: string, overrides: Partial<LinkCandidateQuery> = {}): LinkCandidateQuery {
   const timestamp = overrides.timestamp ?? T;
   return {
-    projectId, endUser: 'user-1', timestamp, interactionRef: null, inputHash: null, outputHash: null,
+    projectId, endUser: 'user-1', timestamp, interactionRef: null, traceRef: null, spanRef: null, inputHash: null, outputHash: null,
     from: timestamp - DAY, until: timestamp + SKEW, recentLimit: 0, ...overrides,
   };
 }
 
-const NONE: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+const NONE: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
 
 const ids = (records: { id: string }[]) => records.map((r) => r.id).sort();
 
