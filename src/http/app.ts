@@ -12,6 +12,7 @@ import { registerProblemHandlers } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerOtlpRoutes } from './routes/otlp.js';
 import { registerReadRoutes } from './routes/read.js';
 import { AJV_OPTIONS } from './validation.js';
 
@@ -23,6 +24,8 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** OTLP spans being written at once before exports get 503 (default 100000). */
+  otlpMaxSpansInFlight?: number;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -54,6 +57,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerKeyRoutes(app, deps.keys);
+  await registerOtlpRoutes(app, { ingestion: deps.ingestion, bodyLimitBytes: deps.bodyLimitBytes, maxSpansInFlight: deps.otlpMaxSpansInFlight ?? 100_000 });
   await app.ready();
   return app;
 }
