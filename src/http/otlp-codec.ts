@@ -58,8 +58,11 @@ message RpcStatus { int32 code = 1; string message = 2; }
 `;
 
 const root = protobuf.parse(PROTO, { keepCase: false }).root;
-const Request = root.lookupType('feedloop.otlp.ExportTraceServiceRequest');
-const Response = root.lookupType('feedloop.otlp.ExportTraceServiceResponse');
+/** The request message type (tests and the benchmark encode requests with it). */
+export const ExportTraceServiceRequest = root.lookupType('feedloop.otlp.ExportTraceServiceRequest');
+const Request = ExportTraceServiceRequest;
+export const ExportTraceServiceResponse = root.lookupType('feedloop.otlp.ExportTraceServiceResponse');
+const Response = ExportTraceServiceResponse;
 const RpcStatus = root.lookupType('feedloop.otlp.RpcStatus');
 
 export type OtlpEncoding = 'protobuf' | 'json';
