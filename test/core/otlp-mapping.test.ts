@@ -68,7 +68,7 @@ describe('conventions', () => {
     });
     const [a, b] = map([indexed, events]).commands;
     assert.deepEqual([a!.input, a!.output, a!.model], ['Ping?', 'Pong.', 'gpt-3.5-turbo']);
-    assert.deepEqual(a!.traces?.[0], { kind: 'llm', model: 'gpt-3.5-turbo', messages: null, input: 'Ping?', output: 'Pong.', system_prompt: null, history: null, input_tokens: 4, output_tokens: 2 });
+    assert.deepEqual(a!.traces?.[0], { kind: 'llm', model: 'gpt-3.5-turbo', messages: null, input: null, output: null, system_prompt: null, history: null, input_tokens: 4, output_tokens: 2 });
     assert.deepEqual([b!.input, b!.output, b!.systemPrompt], ['Hi', 'Hello', 'Be terse.']);
   });
 
@@ -109,7 +109,7 @@ describe('conventions', () => {
       { kind: 'retrieval', source: 'span', input: 'plan a ride', outputs: [] },
       { kind: 'retrieval', source: 'span', input: 'routes near Lyon', outputs: ['Route A', 'Route B'] },
       { kind: 'retrieval', source: 'weather', input: '{"city":"Lyon"}', outputs: ['sunny'] },
-      { kind: 'llm', model: null, messages: null, input: null, output: 'Take route A.', system_prompt: null, history: null, input_tokens: null, output_tokens: null },
+      { kind: 'llm', model: null, messages: null, input: null, output: null, system_prompt: null, history: null, input_tokens: null, output_tokens: null },
     ]);
   });
 

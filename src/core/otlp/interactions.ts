@@ -143,8 +143,10 @@ function buildCommand(call: Node, assigned: Node[]): InteractionCommand {
     output ??= answerText(s);
   }
   const model = lookupString(content, MODEL);
+  // The call's own trace carries what the interaction has no field for (model per call, token
+  // counts); its prompt and answer are the interaction's input, output and messages, not stored twice.
   const llmTrace: Trace = {
-    kind: 'llm', model, messages: null, input: lastUserMessage(messages), output, system_prompt: null, history: null,
+    kind: 'llm', model, messages: null, input: null, output: null, system_prompt: null, history: null,
     input_tokens: lookupNumber(content, INPUT_TOKENS), output_tokens: lookupNumber(content, OUTPUT_TOKENS),
   };
   const steps = assigned
