@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
+import { orphanPending } from './app/orphaning.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -43,7 +44,7 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
 
   const sweep = async () => {
     try {
-      await storage.orphanPending(Date.now() - config.pendingTtlMs);
+      await orphanPending(storage, Date.now() - config.pendingTtlMs);
     } catch (error) {
       app.log.warn({ err: error }, 'marking old pending feedback as orphaned failed; will retry');
     }

@@ -3,6 +3,7 @@
 // database that has not been migrated; every test migrates it, uses it and closes it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { orphanPending } from '../../src/app/orphaning.js';
 import { newId } from '../../src/core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates } from '../../src/core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, InteractionSummaryWithText, TagUpdateRecord } from '../../src/core/model.js';
@@ -473,13 +474,13 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const oldTags = tagUpdate(p, { receivedAt: cutoff - 1 });
         const newTags = tagUpdate(p, { receivedAt: cutoff });
         await insert(s, { feedback: [old, atCutoff, linked, already], tags: [oldTags, newTags] });
-        assert.equal(await s.orphanPending(cutoff), 2);
+        assert.equal(await orphanPending(s, cutoff), 2);
         assert.equal((await s.getFeedback(p, old.id))?.status, 'orphaned');
         assert.equal((await s.getFeedback(p, atCutoff.id))?.status, 'pending');
         assert.deepEqual(await s.getFeedback(p, linked.id), linked);
         const unlinked = await s.transaction((tx) => tx.findUnlinkedTagUpdates(p, 'user-1'));
         assert.deepEqual(unlinked.map((t) => [t.id, t.status]), [[oldTags.id, 'orphaned'], [newTags.id, 'pending']]);
-        assert.equal(await s.orphanPending(cutoff), 0);
+        assert.equal(await orphanPending(s, cutoff), 0);
       }));
     });
 

@@ -15,6 +15,7 @@ import { createContentHasher } from '../../src/core/text.js';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { feedback, interaction, storageContract } from './contract.js';
+import { rollupProperty } from './rollups-property.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const T0 = 1_700_000_000_000;
@@ -27,6 +28,17 @@ if (unavailable !== null) {
   after(() => server.stop());
 
   storageContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
+
+  rollupProperty('postgres, two instances', {
+    runs: 25,
+    open: async () => {
+      const url = await server.createDatabase();
+      const instances = [new PostgresStorage({ connectionString: url, poolSize: 4 }), new PostgresStorage({ connectionString: url, poolSize: 4 })];
+      for (const s of instances) await s.migrate();
+      return instances;
+    },
+    fold: (s) => (s as PostgresStorage).fold(),
+  });
 
   describe('postgres shared by several instances', () => {
     let url = '';

@@ -1,9 +1,10 @@
-// The project's own read API (minimal for now): one feedback, one interaction with its feedback.
+// The read API's single records: one feedback, one interaction with its feedback (lists: lists.ts).
 import type { FastifyInstance } from 'fastify';
 import { FeedloopError } from '../../core/errors.js';
 import type { Storage } from '../../storage/port.js';
 import { projectOf } from '../auth.js';
-import { feedbackView, interactionView } from '../views.js';
+import { feedbackEvent, summarize } from '../../core/feedback-summary.js';
+import { feedbackView, interactionWithFeedbackView } from '../views.js';
 
 export interface ReadRoutesOptions { storage: Storage; pendingTtlMs: number }
 
@@ -21,7 +22,8 @@ export function registerReadRoutes(app: FastifyInstance, { storage, pendingTtlMs
     const interaction = await storage.getInteraction(project, id);
     if (!interaction) throw new FeedloopError('not_found', `No interaction ${id} in this project`);
     const feedback = await storage.listFeedbackForInteraction(project, id);
-    return interactionView(interaction, feedback, Date.now(), pendingTtlMs);
+    const linked = feedback.filter((f) => f.status === 'linked');
+    return interactionWithFeedbackView({ interaction, feedback, summary: summarize(linked.map(feedbackEvent)) }, Date.now(), pendingTtlMs);
   });
 
   // Health checks are never rate limited: a load balancer polling them must not lock itself out.
