@@ -38,7 +38,8 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const queue = new WriteQueue(executor);
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
-  const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel });
+  const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel,
+    otlpMaxSpansInFlight: config.otlpMaxSpansInFlight });
   warn = (message, error) => app.log.warn({ err: error }, message);
 
   const sweep = async () => {

@@ -35,7 +35,10 @@ export const hasContent = (text: string | null): text is string => text !== null
 
 /** What linking needs to know about a stored feedback, to run the rules (again). */
 function subjectOf(f: FeedbackRecord, copiedTexts: string[]): LinkSubject {
-  return { slug: f.slug, endUser: f.endUser, timestamp: f.timestamp, interactionRef: f.interactionRef, inputHash: f.inputHash, outputHash: f.outputHash, copiedTexts };
+  return {
+    slug: f.slug, endUser: f.endUser, timestamp: f.timestamp, interactionRef: f.interactionRef, traceRef: f.traceRef, spanRef: f.spanRef,
+    inputHash: f.inputHash, outputHash: f.outputHash, copiedTexts,
+  };
 }
 
 /**
@@ -79,10 +82,22 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
   return results;
 }
 
+/**
+ * A trace links feedback and interactions of different end users (the front end's user id and the
+ * spans' may differ, or the spans carry none), so both also lock the trace: a feedback and the
+ * interaction it waits for, written at once on two instances, then never miss each other. The
+ * `/trace` suffix cannot collide with a project id (server-made UUIDs).
+ */
+const traceLock = (projectId: string, traceId: string): [string, string] => [`${projectId}/trace`, traceId];
+
 function lockKeys(op: WriteOp): [string, string][] {
   switch (op.kind) {
-    case 'feedback': return [[op.record.projectId, op.record.endUser]];
-    case 'interactions': return op.items.map((i) => [i.record.projectId, i.record.endUser] as [string, string]);
+    case 'feedback': {
+      const { projectId, endUser, traceRef } = op.record;
+      return traceRef === null ? [[projectId, endUser]] : [[projectId, endUser], traceLock(projectId, traceRef)];
+    }
+    case 'interactions': return op.items.flatMap(({ record: r }) =>
+      r.traceId === null ? [[r.projectId, r.endUser] as [string, string]] : [[r.projectId, r.endUser] as [string, string], traceLock(r.projectId, r.traceId)]);
     case 'tag_update': return [[op.update.projectId, op.update.endUser]];
   }
 }
@@ -149,11 +164,15 @@ async function storeInteraction(tx: StorageTransaction, { record, actions, clien
 /** Runs the linking rules again for the feedback and tag updates a new interaction may concern. */
 async function relink(tx: StorageTransaction, interaction: InteractionRecord, policy: WritePolicy, rollups: RollupTracker): Promise<void> {
   const { projectId, endUser } = interaction;
-  const feedback = await tx.findRelinkableFeedback(projectId, endUser, interaction.id, interaction.timeEnd,
+  let feedback = await tx.findRelinkableFeedback(projectId, endUser, interaction.id, interaction.timeEnd,
     { before: policy.clockSkewMs, after: policy.lookbackMs });
+  if (interaction.traceId !== null) {
+    const seen = new Set(feedback.map((f) => f.id));
+    feedback = [...feedback, ...(await tx.findTraceFeedback(projectId, interaction.traceId)).filter((f) => !seen.has(f.id))];
+  }
   const updates: LinkUpdate[] = [];
   for (const f of feedback) {
-    if (f.status === 'linked' && isFinal(f.link)) continue;
+    if (f.status === 'linked' && isFinal(f.link, f.spanRef)) continue;
     const subject = subjectOf(f, isCopySlug(f.slug) && hasContent(f.text) ? [f.text] : []);
     if (!interactionMayAffect(subject, interaction, policy)) continue;
     const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, policy)));

@@ -14,6 +14,7 @@ export function feedbackView(f: FeedbackRecord, now: number, pendingTtlMs: numbe
     id: f.id, slug: f.slug, text: f.text, value: f.value, end_user: f.endUser, timestamp: formatTimestamp(f.timestamp),
     status: effectiveStatus(f, now, pendingTtlMs), link: f.link, interaction_id: f.interactionId, event_id: f.eventId,
     conversation_id: f.conversationId, flags: f.flags, pii_removed: f.piiRemoved, pii: f.pii, received_at: formatTimestamp(f.receivedAt),
+    trace_id: f.traceRef, span_id: f.spanRef,
   };
 }
 
@@ -35,6 +36,7 @@ export function interactionView(i: InteractionRecord, feedback: FeedbackRecord[]
   return {
     ...interactionFields(i),
     messages: i.messages, history: i.history, system_prompt: i.systemPrompt, rag_sources: i.ragSources, traces: i.traces?.map(traceView) ?? null,
+    trace_id: i.traceId, span_id: i.spanId,
     feedback: feedback.map((f) => feedbackView(f, now, pendingTtlMs)),
   };
 }

@@ -56,6 +56,8 @@ export interface StorageTransaction {
   findRelinkableFeedback(projectId: string, endUser: string, interactionId: string, timeEnd: number,
     window: { before: number; after: number }): Promise<FeedbackRecord[]>;
   findUnlinkedTagUpdates(projectId: string, endUser: string): Promise<TagUpdateRecord[]>;
+  /** Feedback naming this OpenTelemetry trace that an interaction of it may link: unlinked, or linked by trace id alone. */
+  findTraceFeedback(projectId: string, traceId: string): Promise<FeedbackRecord[]>;
 
   insertInteractions(rows: InteractionRecord[]): Promise<void>;
   insertFeedback(rows: FeedbackRecord[]): Promise<void>;

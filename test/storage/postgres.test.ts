@@ -112,7 +112,7 @@ if (unavailable !== null) {
       const txB = b.transaction(async (tx) => {
         await tx.lockEndUser(p, 'user-1');
         events.push('b locked');
-        return tx.findLinkCandidates({ projectId: p, endUser: 'user-1', timestamp: i.timeEnd, interactionRef: null, inputHash: null,
+        return tx.findLinkCandidates({ projectId: p, endUser: 'user-1', timestamp: i.timeEnd, interactionRef: null, traceRef: null, spanRef: null, inputHash: null,
           outputHash: 'oh', from: 0, until: i.timeEnd, recentLimit: 0 });
       });
       // Another end user is not held up by A's lock.
@@ -168,11 +168,11 @@ if (unavailable !== null) {
       const turn = (endUser: string, output: string, timeEnd: number): InteractionCommand => ({
         clientId: null, conversationId: null, endUser, input: `question of ${endUser}`, output, messages: null, history: null,
         systemPrompt: null, model: null, ragSources: null, tags: {}, featureFlags: [], traces: null, timeStart: timeEnd - 1000, timeEnd,
-        hideContent: false, anonymize: false, feedbackActions: [], source: 'v2/interactions',
+        hideContent: false, anonymize: false, feedbackActions: [], source: 'v2/interactions', traceId: null, spanId: null,
       });
       const vote = (endUser: string, output: string | null, timestamp: number, eventId: string | null = null): FeedbackCommand => ({
         slug: 'thumbs_up', text: null, value: null, endUser, timestamp, input: null, output, anonymize: false, eventId,
-        conversationId: null, interactionRef: null,
+        conversationId: null, interactionRef: null, traceRef: null, spanRef: null,
       });
 
       test('feedback on one instance links to an interaction stored by the other', async () => {

@@ -60,7 +60,7 @@ function interactionCommand(s: Extract<Step, { kind: 'interaction' }>): Interact
     clientId: s.clientId === null ? null : `i-${s.user}-${s.clientId}`, conversationId: null, endUser: `u${s.user}`,
     input: `question ${s.content}`, output: outputOf(s.user, s.content), messages: null, history: null, systemPrompt: null, model: s.model,
     ragSources: null, tags: s.tags, featureFlags: s.flags, traces: null, timeStart: timeEnd - 30_000, timeEnd, hideContent: false, anonymize: false,
-    feedbackActions: s.actions.map((slug) => ({ slug, text: null, value: null })), source: 'v2/interactions',
+    feedbackActions: s.actions.map((slug) => ({ slug, text: null, value: null })), source: 'v2/interactions', traceId: null, spanId: null,
   };
 }
 
@@ -71,6 +71,7 @@ function feedbackCommand(s: Extract<Step, { kind: 'feedback' }>): FeedbackComman
     slug: s.slug, value: s.slug === 'rating' ? s.value : null, endUser: `u${s.user}`, timestamp: T0 + s.at * MINUTE,
     text: copy ? output.slice(0, 20) : s.comment ? 'a comment' : null, input: null, output: s.link === 'output' ? output : null, anonymize: false,
     eventId: s.eventId === null ? null : `e-${s.eventId}`, conversationId: null, interactionRef: s.link === 'id' ? `i-${s.user}-${s.ref}` : null,
+    traceRef: null, spanRef: null,
   };
 }
 

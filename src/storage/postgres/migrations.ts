@@ -135,4 +135,13 @@ ${COUNTER_COLUMNS_SQL}
   );
   CREATE INDEX rollup_deltas_bucket ON rollup_deltas(project_id, dimension, value, hour);
   `,
+  /* 3: OpenTelemetry trace and span of interactions made from OTLP spans; the trace/span a feedback names */ `
+  ALTER TABLE interactions ADD COLUMN trace_id TEXT;
+  ALTER TABLE interactions ADD COLUMN span_id TEXT;
+  -- Feedback by trace: the trace's interactions by time_end (the last LLM call), or one span's.
+  CREATE INDEX interactions_trace ON interactions(project_id, trace_id, time_end) WHERE trace_id IS NOT NULL;
+  ALTER TABLE feedback ADD COLUMN trace_ref TEXT;
+  ALTER TABLE feedback ADD COLUMN span_ref TEXT;
+  CREATE INDEX feedback_trace ON feedback(project_id, trace_ref) WHERE trace_ref IS NOT NULL;
+  `,
 ];

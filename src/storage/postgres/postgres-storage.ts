@@ -408,10 +408,14 @@ export class PostgresStorage implements Storage {
       },
 
       findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
-        const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+        const c: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         if (q.interactionRef !== null) {
           const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND id = $2`, [q.projectId, q.interactionRef]);
           c.byId = row ? summaryFromRow(row) : null;
+        } else if (q.traceRef !== null) {
+          const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND trace_id = $2
+            AND ($3::text IS NULL OR span_id = $3) ORDER BY time_end DESC, id DESC LIMIT 1`, [q.projectId, q.traceRef, q.spanRef]);
+          c.byTrace = row ? summaryFromRow(row) : null;
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both candidates in one round trip; the earliest only counts when none ended by the timestamp.
           const hashes: [string, string][] = [];
@@ -487,6 +491,12 @@ export class PostgresStorage implements Storage {
         const found = await rows(db, `SELECT * FROM tag_updates WHERE project_id = $1 AND end_user = $2 AND status <> 'linked'
           ORDER BY received_at, id LIMIT ${RELINK_LIMIT}`, [projectId, endUser]);
         return found.map(tagUpdateFromRow);
+      },
+
+      findTraceFeedback: async (projectId, traceId) => {
+        const found = await rows(db, `SELECT * FROM feedback WHERE project_id = $1 AND trace_ref = $2
+          AND (status <> 'linked' OR (link = 'trace' AND span_ref IS NULL)) ORDER BY received_at DESC, id DESC LIMIT ${RELINK_LIMIT}`, [projectId, traceId]);
+        return found.map(feedbackFromRow);
       },
 
       insertInteractions: async (records) => {

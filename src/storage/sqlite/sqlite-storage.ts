@@ -46,6 +46,8 @@ const byContent = (where: string) => ({
 });
 const LINK = {
   byId: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND id = ?`,
+  byTrace: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND trace_id = ? ORDER BY time_end DESC, id DESC LIMIT 1`,
+  bySpan: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND trace_id = ? AND span_id = ? ORDER BY time_end DESC LIMIT 1`,
   byOutput: byContent('output_hash = ?'),
   byInput: byContent('input_hash = ?'),
   byBoth: byContent('output_hash = ? AND input_hash = ?'),
@@ -343,10 +345,12 @@ export class SqliteStorage implements Storage {
       },
 
       findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
-        const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+        const c: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         const user = [q.projectId, q.endUser] as const;
         if (q.interactionRef !== null) {
           c.byId = summary(LINK.byId, q.projectId, q.interactionRef);
+        } else if (q.traceRef !== null) {
+          c.byTrace = q.spanRef === null ? summary(LINK.byTrace, q.projectId, q.traceRef) : summary(LINK.bySpan, q.projectId, q.traceRef, q.spanRef);
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both hashes: search by output (the more selective) and filter on input.
           const sql = q.outputHash === null ? LINK.byInput : q.inputHash === null ? LINK.byOutput : LINK.byBoth;
@@ -400,6 +404,13 @@ export class SqliteStorage implements Storage {
         const rows = this.prepare(`SELECT * FROM tag_updates WHERE project_id = ? AND end_user = ? AND status <> 'linked' ORDER BY received_at LIMIT ${RELINK_LIMIT}`)
           .all(projectId, endUser) as Row[];
         return rows.map(tagUpdateFromRow);
+      },
+
+      findTraceFeedback: async (projectId, traceId) => {
+        const rows = this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND trace_ref = ?
+          AND (status <> 'linked' OR (link = 'trace' AND span_ref IS NULL)) ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
+          .all(projectId, traceId) as Row[];
+        return rows.map(feedbackFromRow);
       },
 
       insertInteractions: async (rows) => {
