@@ -45,7 +45,7 @@ class Groups {
 /** The single dimension filter of a query, if it has exactly one and nothing else. */
 function rollupFilter(q: { filter: InteractionFilter; state: FeedbackStateFilter }): { dimension: Dimension; value: string } | null | 'none' {
   const f = q.filter;
-  if (f.endUser !== null || f.conversationId !== null || f.text !== null || hasStateFilter(q.state)) return null;
+  if (f.endUser !== null || f.conversationId !== null || f.text !== null || f.traceId !== null || hasStateFilter(q.state)) return null;
   const dims: { dimension: Dimension; value: string }[] = [];
   if (f.model !== null) dims.push({ dimension: 'model', value: f.model });
   if (f.featureFlag !== null) dims.push({ dimension: 'flag', value: f.featureFlag });
@@ -133,7 +133,7 @@ export class Analytics {
     });
     // Unlinked feedback belongs to no interaction: it counts where nothing restricts by interaction fields.
     const f = q.filter;
-    if (f.model === null && f.featureFlag === null && f.tags.length === 0 && f.text === null && !hasStateFilter(q.state)) {
+    if (f.model === null && f.featureFlag === null && f.tags.length === 0 && f.text === null && f.traceId === null && !hasStateFilter(q.state)) {
       for (const row of await this.reader.countUnlinkedFeedback(projectId, { from: q.from, to: q.to }, { endUser: f.endUser, conversationId: f.conversationId })) {
         addCounters(total, row.counters);
         if (q.by.kind === 'time') groups.add(timeKey(row.hour), row.counters);

@@ -16,6 +16,8 @@ export interface InteractionFilter {
   conversationId: string | null;
   /** Substring of the stored input or output. */
   text: string | null;
+  /** The OpenTelemetry trace it was made from. */
+  traceId: string | null;
 }
 
 /** Filters on the current state of an interaction's feedback. */
@@ -46,10 +48,12 @@ export interface FeedbackFilter {
   conversationId: string | null;
   interactionId: string | null;
   text: string | null;
+  /** The trace it names, or the trace of its interaction. */
+  traceId: string | null;
 }
 
 export const noInteractionFilter = (): InteractionFilter =>
-  ({ from: null, to: null, endUser: null, model: null, featureFlag: null, tags: [], conversationId: null, text: null });
+  ({ from: null, to: null, endUser: null, model: null, featureFlag: null, tags: [], conversationId: null, text: null, traceId: null });
 
 export const noStateFilter = (): FeedbackStateFilter => ({ feedback: null, minRating: null, maxRating: null, hasComment: null });
 

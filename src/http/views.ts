@@ -29,6 +29,7 @@ function interactionFields(i: InteractionRecord) {
     id: i.id, conversation_id: i.conversationId, end_user: i.endUser, input: i.input, output: i.output,
     time_start: formatTimestamp(i.timeStart), time_end: formatTimestamp(i.timeEnd), model: i.model, tags: i.tags, feature_flags: i.featureFlags,
     hide_content: i.hideContent, pii_removed: i.piiRemoved, pii: i.pii, received_at: formatTimestamp(i.receivedAt), source: i.source,
+    trace_id: i.traceId, span_id: i.spanId,
   };
 }
 
@@ -36,7 +37,6 @@ export function interactionView(i: InteractionRecord, feedback: FeedbackRecord[]
   return {
     ...interactionFields(i),
     messages: i.messages, history: i.history, system_prompt: i.systemPrompt, rag_sources: i.ragSources, traces: i.traces?.map(traceView) ?? null,
-    trace_id: i.traceId, span_id: i.spanId,
     feedback: feedback.map((f) => feedbackView(f, now, pendingTtlMs)),
   };
 }

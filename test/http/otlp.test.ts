@@ -261,3 +261,26 @@ describe('overload', () => {
     }
   });
 });
+
+describe('the read API by trace id', () => {
+  test('lists filter interactions and feedback by trace id, and show it', async () => {
+    const traceId = hex(16);
+    const other = hex(16);
+    await sendJson(jsonBody([
+      jsonSpan({ traceId, start: Date.now() - 9000, attrs: chatAttrs('First?', 'First answer.', { 'user.id': 'tracer' }) }),
+      jsonSpan({ traceId: other, start: Date.now() - 8000, attrs: chatAttrs('Other?', 'Other answer.', { 'user.id': 'tracer' }) }),
+    ]));
+    const fb = await server.post(FEEDBACK, feedback('tracer', 'thumbs_down', Date.now(), { trace_id: traceId }));
+    assert.equal(fb.body.status, 'linked');
+    const listed = await server.get(`/api/v1/interactions?trace_id=${traceId.toUpperCase()}`);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.deepEqual(listed.body.items.map((i: { trace_id: string }) => i.trace_id), [traceId]);
+    assert.equal(listed.body.items[0].feedback_summary.thumbs, 'down');
+    const feedbackOf = await server.get(`/api/v1/feedback?trace_id=${traceId}`);
+    assert.deepEqual(feedbackOf.body.items.map((f: { id: string }) => f.id), [fb.body.id]);
+    assert.deepEqual((await server.get(`/api/v1/feedback?trace_id=${other}`)).body.items, []);
+    const stats = await server.get(`/api/v1/stats?trace_id=${traceId}&from=${new Date(Date.now() - 60_000).toISOString()}`);
+    assert.deepEqual([stats.body.computed_from, stats.body.total.interactions, stats.body.total.slugs.thumbs_down], ['interactions', 1, 1]);
+    assert.equal((await server.get('/api/v1/interactions?trace_id=xyz')).status, 422);
+  });
+});

@@ -24,11 +24,13 @@ export const FEEDBACK_PARAMETERS = {
   slug: `one of ${FEEDBACK_SLUGS.join(', ')}`, status: 'linked, pending or orphaned', has_text: 'true: carries a comment; false: does not',
   value: 'a rating value, 1-5', min_value: 'rating at least', max_value: 'rating at most', ...ON_INTERACTION,
   conversation_id: 'the conversation it is about', interaction_id: 'the interaction it is linked to', q: 'text contained in its stored text (case-insensitive)',
+  trace_id: 'the OpenTelemetry trace it names, or the trace of its interaction (32 hex)',
 };
 
 export const INTERACTION_PARAMETERS = {
   ...PAGE, from: 'time_end at or after (ISO 8601)', to: 'time_end before (ISO 8601)', end_user: 'the end user', ...ON_INTERACTION,
   conversation_id: 'the conversation', q: 'text contained in the stored input or output (case-insensitive)',
+  trace_id: 'the OpenTelemetry trace it was made from (32 hex)',
   feedback: 'a slug it received (current state: thumbs_down means a current thumbs-down vote), any, or none',
   min_rating: 'the mean of its current ratings at least (1-5)', max_rating: 'the mean of its current ratings at most (1-5)',
   has_comment: 'true: some feedback carries a comment; false: none does',
@@ -38,8 +40,14 @@ export const INTERACTION_PARAMETERS = {
 export function interactionFilterOf(q: QueryParameters, range: { from: number | null; to: number | null }): InteractionFilter {
   return {
     ...range, endUser: q.string('end_user'), model: q.string('model'), featureFlag: q.string('feature_flag'), tags: q.tags('tag'),
-    conversationId: q.string('conversation_id'), text: q.string('q'),
+    conversationId: q.string('conversation_id'), text: q.string('q'), traceId: traceIdOf(q),
   };
+}
+
+function traceIdOf(q: QueryParameters): string | null {
+  const t = q.string('trace_id');
+  if (t !== null && !/^[0-9a-fA-F]{32}$/.test(t)) q.fail('trace_id', 'must be 32 hexadecimal digits');
+  return t;
 }
 
 export function stateFilterOf(q: QueryParameters): FeedbackStateFilter {
@@ -68,7 +76,7 @@ export function registerListRoutes(app: FastifyInstance, { storage, pendingTtlMs
       status: q.oneOf('status', ['linked', 'pending', 'orphaned'] as const), hasText: q.boolean('has_text'),
       value, minValue: q.number('min_value', 1, 5), maxValue: q.number('max_value', 1, 5),
       model: q.string('model'), featureFlag: q.string('feature_flag'), tags: q.tags('tag'), conversationId: q.string('conversation_id'),
-      interactionId: q.string('interaction_id'), text: q.string('q'),
+      interactionId: q.string('interaction_id'), text: q.string('q'), traceId: traceIdOf(q),
     };
     if (filter.minValue !== null && filter.maxValue !== null && filter.minValue > filter.maxValue) q.fail('min_value', 'must not be above max_value');
     const page = { after: q.cursor(order), limit: q.limit(), order };

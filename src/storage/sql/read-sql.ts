@@ -67,6 +67,7 @@ export function interactionConditions(d: SqlDialect, params: Params, a: string, 
     const needle = params.add(f.text);
     c.push(`(${d.containsText(`${a}.input`, needle)} OR ${d.containsText(`${a}.output`, needle)})`);
   }
+  if (f.traceId !== null) c.push(`${a}.trace_id = ${params.add(f.traceId.toLowerCase())}`);
   return c;
 }
 
@@ -136,10 +137,14 @@ export function listFeedbackQuery(d: SqlDialect, projectId: string, f: FeedbackF
   if (f.interactionId !== null) where.push(`f.interaction_id = ${params.add(f.interactionId)}`);
   if (f.text !== null) where.push(d.containsText('f.text', params.add(f.text)));
   const onInteraction = interactionConditions(d, params, 'i', {
-    from: null, to: null, endUser: null, model: f.model, featureFlag: f.featureFlag, tags: f.tags, conversationId: null, text: null,
+    from: null, to: null, endUser: null, model: f.model, featureFlag: f.featureFlag, tags: f.tags, conversationId: null, text: null, traceId: null,
   });
   if (onInteraction.length > 0) {
     where.push(`f.status = 'linked' AND EXISTS (SELECT 1 FROM interactions i WHERE i.project_id = f.project_id AND i.id = f.interaction_id AND ${onInteraction.join(' AND ')})`);
+  }
+  if (f.traceId !== null) {
+    const t = params.add(f.traceId.toLowerCase());
+    where.push(`(f.trace_ref = ${t} OR EXISTS (SELECT 1 FROM interactions i WHERE i.project_id = f.project_id AND i.id = f.interaction_id AND i.trace_id = ${t}))`);
   }
   if (f.conversationId !== null) {
     const c = params.add(f.conversationId);
