@@ -237,7 +237,8 @@ export function recomputeRollupsQuery(d: SqlDialect, projectId: string | null,
     '0 AS pending', '0 AS orphaned',
   ].join(', ');
   const dimension = restrict?.dimension;
-  const value = restrict && restrict.value !== null ? params.add(restrict.value) : null;
+  // The `all` dimension has one value (''): nothing to match.
+  const value = restrict && restrict.value !== null && dimension !== 'all' ? params.add(restrict.value) : null;
   const arms: string[] = [];
   const select = (dim: string, val: string, from: string, where = '') =>
     `SELECT c.project_id, ${dim} AS dimension, ${val} AS value, c.hour, ${COUNTER_COLUMNS} FROM ${from}${where ? ` WHERE ${where}` : ''}`;
