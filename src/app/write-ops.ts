@@ -16,13 +16,18 @@ export interface BuiltInteraction { record: InteractionRecord; actions: Feedback
 
 export interface TagUpdateResult { status: 'linked' | 'pending'; interactionId: string | null }
 
+export interface BuiltFeedback { record: FeedbackRecord; copiedTexts: string[] }
+
 export type WriteOp =
   | { kind: 'feedback'; record: FeedbackRecord; copiedTexts: string[] }
+  /** The events of one batch request: one operation, so they are always in one transaction. */
+  | { kind: 'feedback_batch'; items: BuiltFeedback[] }
   | { kind: 'interactions'; items: BuiltInteraction[] }
   | { kind: 'tag_update'; update: TagUpdateRecord };
 
 export interface WriteResults {
   feedback: FeedbackRecord;
+  feedback_batch: FeedbackRecord[];
   interactions: InteractionRecord[];
   tag_update: TagUpdateResult;
 }
@@ -59,6 +64,12 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
       case 'feedback':
         results.push(await decideFeedback(tx, op.record, op.copiedTexts, policy, buffered));
         break;
+      case 'feedback_batch': {
+        const stored: FeedbackRecord[] = [];
+        for (const item of op.items) stored.push(await decideFeedback(tx, item.record, item.copiedTexts, policy, buffered));
+        results.push(stored);
+        break;
+      }
       case 'interactions': {
         await flush();
         const stored: InteractionRecord[] = [];
@@ -78,6 +89,7 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
 function lockKeys(op: WriteOp): [string, string][] {
   switch (op.kind) {
     case 'feedback': return [[op.record.projectId, op.record.endUser]];
+    case 'feedback_batch': return op.items.map((i) => [i.record.projectId, i.record.endUser] as [string, string]);
     case 'interactions': return op.items.map((i) => [i.record.projectId, i.record.endUser] as [string, string]);
     case 'tag_update': return [[op.update.projectId, op.update.endUser]];
   }

@@ -102,4 +102,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tag_updates_unlinked ON tag_updates(project_id, end_user) WHERE status <> 'linked';
   `,
+  /* 2: publishable keys that require feedback tokens */ `
+  ALTER TABLE api_keys ADD COLUMN require_token BOOLEAN NOT NULL DEFAULT false;
+  `,
 ];

@@ -98,4 +98,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX tag_updates_unlinked ON tag_updates(project_id, end_user) WHERE status <> 'linked';
   `,
+  /* 2: publishable keys that require feedback tokens */ `
+  ALTER TABLE api_keys ADD COLUMN require_token INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
