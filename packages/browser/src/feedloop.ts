@@ -148,6 +148,9 @@ export function createFeedback(options: FeedbackOptions): Feedback {
   let attempt = 0;
   let closed = false;
   let release: (() => void) | undefined;
+  // With Web Locks, this instance writes its entry only once it holds the entry's lock: an entry
+  // in storage is then either owned by a live instance or free to adopt, never in between.
+  let owned = !locks;
   const subs = { sent: new Set<any>(), error: new Set<any>() };
   const emit = (type: keyof FeedbackListeners, ...args: unknown[]) => subs[type].forEach((f) => f(...args));
   let waiters: (() => void)[] = [];
@@ -159,7 +162,7 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     while ((text = JSON.stringify({ t: now(), q: queue })).length > (o.maxBytes || 5e5) || queue.length > (o.maxEvents || 1e3)) {
       emit('error', { status: 0, retry: false }, queue.shift());
     }
-    try { queue.length ? storage!.setItem(me, text) : storage!.removeItem(me); } catch { /* quota, or no storage */ }
+    try { if (owned) queue.length ? storage!.setItem(me, text) : storage!.removeItem(me); } catch { /* quota, or no storage */ }
   };
 
   const take = (name: string) => {
@@ -181,6 +184,12 @@ export function createFeedback(options: FeedbackOptions): Feedback {
 
   const kick = (ms: number) => {
     if (!timer && !closed) timer = setTimeout(pump, Math.max(ms, until - now()));
+  };
+  /** Sends as soon as the backoff allows, whatever was scheduled. */
+  const soon = () => {
+    clearTimeout(timer);
+    timer = 0;
+    kick(0);
   };
 
   /** The next events to send: not in flight already, at most `batch` of them and `limit` bytes (at least one). */
@@ -230,7 +239,8 @@ export function createFeedback(options: FeedbackOptions): Feedback {
       });
       queue = queue.filter((e) => !chunk.includes(e));
       save();
-      if (queue.length > flying.size) kick(0);
+      // Go on at once with a full batch or while someone waits in flush(); stragglers wait their delay.
+      if (queue.length > flying.size) kick(waiters.length || queue.length - flying.size >= batch ? 0 : o.delay ?? 1e3);
     }
     if (closed && !flying.size) release?.();
     settle();
@@ -264,22 +274,25 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     Object.assign(metadata, { end_user: o.endUser, timestamp: iso(), event_id: id });
     queue.push({ feedback: { slug, text, value }, metadata });
     save();
-    const full = queue.length - flying.size >= batch;
-    if (full) {
-      clearTimeout(timer);
-      timer = 0;
-    }
-    kick(full ? 0 : o.delay ?? 1e3);
+    if (queue.length - flying.size >= batch) soon();
+    else kick(o.delay ?? 1e3);
     return id;
   };
 
   const offs = [
     listen(G, ['pagehide'], hide),
-    listen(G, ['online'], () => { until = 0; kick(0); }),
+    listen(G, ['online'], () => {
+      until = 0;
+      soon();
+    }),
     listen(G.document || G, ['visibilitychange'], () => G.document.visibilityState == 'hidden' && hide()),
   ];
-  locks?.request(me, () => closed || new Promise<void>((r) => { release = r; }));
-  kick(0); // sends what earlier pages of this app left stored
+  locks?.request(me, () => closed || new Promise<void>((r) => {
+    release = r;
+    owned = true;
+    save();
+  }));
+  kick(o.delay ?? 1e3); // sends what earlier pages of this app left stored
 
   return {
     thumbsUp: (a, t) => add('thumbs_up', a, t),
@@ -303,9 +316,7 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     }),
     flush: () => new Promise<void>((r) => {
       waiters.push(r);
-      clearTimeout(timer);
-      timer = 0;
-      kick(0);
+      soon();
     }),
     on: (type, listener) => {
       subs[type].add(listener);
