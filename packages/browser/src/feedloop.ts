@@ -115,7 +115,7 @@ export interface Feedback {
 
 const G = globalThis as any;
 const now = () => Date.now();
-const iso = () => new Date().toISOString();
+const iso = () => new Date(now()).toISOString();
 const rid = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
 const encoder = new TextEncoder();
 const size = (x: unknown) => encoder.encode(JSON.stringify(x)).length;
