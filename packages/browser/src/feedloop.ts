@@ -9,10 +9,11 @@
 // a page being hidden or closed still sends. A retry or a second send reuses the event_id, which
 // the server stores once.
 //
-// Tabs: each instance keeps its own queue entry, owned through a Web Lock held for its lifetime;
-// an entry whose lock is free (its page was closed or reloaded) is adopted by the next instance
-// that sends, under that lock, so two tabs never send the same queued event. Without Web Locks
-// (old browsers, insecure origins) an entry not written for 5 minutes is adopted instead.
+// Tabs: each instance keeps its own queue entry in localStorage, and holds a Web Lock named after
+// it while the entry exists (only then: a page holding a lock is not kept in the back/forward
+// cache). An entry whose lock is free (its page was closed or reloaded) is adopted by the next
+// instance that sends, under that lock and its own, so two tabs never send the same queued event.
+// Without Web Locks (old browsers, insecure origins) an entry not written for 5 minutes is adopted.
 //
 // Size matters (the build checks <= 3 KB minified and gzipped): the code is written for the
 // minifier, and every branch has to earn its bytes.
@@ -148,9 +149,21 @@ export function createFeedback(options: FeedbackOptions): Feedback {
   let attempt = 0;
   let closed = false;
   let release: (() => void) | undefined;
-  // With Web Locks, this instance writes its entry only once it holds the entry's lock: an entry
+  // With Web Locks, this instance writes its entry only while it holds the entry's lock: an entry
   // in storage is then either owned by a live instance or free to adopt, never in between.
   let owned = !locks;
+  let owning: Promise<void> | undefined;
+  const own = () => closed ? 0 : owning ||= new Promise<void>((granted) => locks.request(me, () => closed ? 0 : new Promise<void>((r) => {
+    release = () => {
+      owned = false;
+      owning = release = undefined;
+      r();
+    };
+    owned = true;
+    granted();
+    // Empty by now: kept until the next save (an adoption, which awaits this, fills it first).
+    if (queue.length) save();
+  })));
   const subs = { sent: new Set<any>(), error: new Set<any>() };
   const emit = (type: keyof FeedbackListeners, ...args: unknown[]) => subs[type].forEach((f) => f(...args));
   let waiters: (() => void)[] = [];
@@ -162,22 +175,38 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     while ((text = JSON.stringify({ t: now(), q: queue })).length > (o.maxBytes || 5e5) || queue.length > (o.maxEvents || 1e3)) {
       emit('error', { status: 0, retry: false }, queue.shift());
     }
-    try { if (owned) queue.length ? storage!.setItem(me, text) : storage!.removeItem(me); } catch { /* quota, or no storage */ }
+    try {
+      if (!owned) {
+        if (queue.length) own();
+      } else if (queue.length) storage!.setItem(me, text);
+      else {
+        storage!.removeItem(me);
+        release?.();
+      }
+    } catch { /* quota, or no storage */ }
   };
 
+  /** Moves an adopted entry's events into this instance's queue: stored in its entry first, then the other removed. */
   const take = (name: string) => {
+    if (!owned) return; // closed meanwhile: nowhere safe to keep them
     try {
       const ids = new Set(queue.map((e) => e.metadata.event_id));
       for (const e of JSON.parse(storage!.getItem(name)!).q) if (!ids.has(e.metadata.event_id)) queue.push(e);
-      save();
-      storage!.removeItem(name);
     } catch { /* gone already (another tab took it), or unreadable */ }
+    save();
+    storage!.removeItem(name);
   };
 
   const adopt = async () => {
     for (const name of Object.keys(storage || {})) {
       if (!name.startsWith(ns) || name == me) continue;
-      if (locks) await locks.request(name, { ifAvailable: true }, (lock: unknown) => { if (lock) take(name); });
+      if (locks) {
+        await locks.request(name, { ifAvailable: true }, async (lock: unknown) => {
+          if (!lock) return;
+          await own();
+          take(name);
+        });
+      }
       else if (now() - JSON.parse(storage!.getItem(name)!).t > 3e5) take(name);
     }
   };
@@ -287,11 +316,6 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     }),
     listen(G.document || G, ['visibilitychange'], () => G.document.visibilityState == 'hidden' && hide()),
   ];
-  locks?.request(me, () => closed || new Promise<void>((r) => {
-    release = r;
-    owned = true;
-    save();
-  }));
   kick(o.delay ?? 1e3); // sends what earlier pages of this app left stored
 
   return {

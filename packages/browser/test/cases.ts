@@ -291,6 +291,24 @@ export const cases: Case[] = [
     }),
   },
   {
+    name: 'a Web Lock is held only while events are stored (a page holding one misses the back/forward cache)',
+    dom: true,
+    run: (lib) => withSetup(lib, async ({ make, net, user }) => {
+      const held = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith(`feedloop|${KEY}|${user}|`)).length;
+      const fb = make({ retryBase: 60_000 });
+      await sleep(30);
+      assert.equal(await held(), 0, 'nothing queued: no lock');
+      fb.thumbsUp({ output: 'x' });
+      await until(() => net.sent.length === 1, 'a failed attempt');
+      assert.equal(await held(), 1);
+      net.fallback = 200;
+      dispatchEvent(new Event('online'));
+      await fb.flush();
+      for (const deadline = Date.now() + 2000; (await held()) > 0 && Date.now() < deadline;) await sleep(10);
+      assert.equal(await held(), 0, 'released once the queue is empty');
+    }, [], 'network-error'),
+  },
+  {
     name: 'storage is bounded by count and by bytes, oldest dropped first and reported',
     run: (lib) => withSetup(lib, async ({ make, storedEvents }) => {
       const fb = make({ maxEvents: 3, retryBase: 60_000 });
