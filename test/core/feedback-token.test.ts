@@ -50,3 +50,9 @@ test('any key of the project verifies; other algorithms, missing claims and junk
   bad('...');
   bad('');
 });
+
+test('the helper is exported from the server package as feedloop/feedback-tokens', async () => {
+  const specifier = 'feedloop/feedback-tokens'; // resolved at run time through package.json "exports"
+  const exported = (await import(specifier)) as typeof import('../../src/core/feedback-token.js');
+  assert.equal(exported.mintFeedbackToken({ secretKey: SECRET, endUser: 'u', now: NOW }), mintFeedbackToken({ secretKey: SECRET, endUser: 'u', now: NOW }));
+});
