@@ -64,7 +64,7 @@ export async function registerFeedbackBatchRoute(app: FastifyInstance, options: 
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, jsonBodyParser(scope));
 
     scope.post('/api/v1/feedback/batch', {
-      schema: { body: BatchBody, response: { 200: BatchResponse } },
+      schema: { body: BatchBody, response: { 200: BatchResponse }, consumes: ['application/json', 'text/plain'] },
       attachValidation: true,
       config: { access: 'feedback', keyInBody: true },
       // Before validation and the rate limit: the key may be in the body, parsed by now.
