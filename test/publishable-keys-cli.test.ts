@@ -1,6 +1,6 @@
 // Publishable keys for the browser library from the command line (`keys create --kind publishable
 // --origin ... [--require-token]`), and an existing database upgraded to keys that may require
-// feedback tokens (migration 2): its keys keep working and require none.
+// feedback tokens (the require_token migration): its keys keep working and require none.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,12 +44,14 @@ test('a publishable key without origins, or a secret key requiring tokens, is re
   assert.match(secret.stderr, /--require-token: only a publishable key/);
 });
 
-test('a database from before migration 2 is upgraded: its keys authenticate and require no token', async () => {
+test('a database from before the require_token migration is upgraded: its keys authenticate and require no token', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'feedloop-upgrade-'));
   try {
+    const before = SQLITE_MIGRATIONS.findIndex((m) => m.includes('require_token'));
+    assert.ok(before > 0);
     const db = new Database(sqliteFile(dir));
-    db.exec(SQLITE_MIGRATIONS[0]!);
-    db.pragma('user_version = 1');
+    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) db.exec(migration);
+    db.pragma(`user_version = ${before}`);
     db.prepare("INSERT INTO projects (id, name, created_at) VALUES ('p1', 'old', 1)").run();
     db.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
       VALUES ('k1', 'p1', 'publishable', NULL, ?, 'fl_pk_old', '["https://old.example.com"]', 1, NULL)`).run(hashKey('fl_pk_old_key'));
