@@ -35,7 +35,8 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   // Writes run on this thread for both backends: SQLite's SQL is cheaper than handing rows to
   // another thread, and its fsync runs on libuv's pool (storage/sqlite/wal-sync.ts).
   const executor = new InProcessExecutor(storage, policy);
-  const queue = new WriteQueue(executor);
+  const concurrent = storage.capabilities.concurrentTransactions;
+  const queue = new WriteQueue(executor, { maxInFlight: concurrent, holdConflicting: concurrent !== undefined });
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
   const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel,
