@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Connections in the PostgreSQL pool of this instance. */
   databasePoolSize: number;
+  /** Named (prepared) PostgreSQL statements; off behind a pooler that cannot keep them (PgBouncer < 1.21 in transaction mode). */
+  databasePreparedStatements: boolean;
   /** Ensures a default project with this secret key (scripts, tests, deployments). */
   apiKey: string | null;
   clockSkewMs: number;
@@ -34,6 +36,7 @@ export const SETTINGS = [
   ['FEEDLOOP_DATA_DIR', './data', 'directory of the embedded SQLite database'],
   ['DATABASE_URL', '', 'postgres://user:pass@host/db selects PostgreSQL instead of SQLite'],
   ['FEEDLOOP_DB_POOL', '10', 'PostgreSQL connections per instance'],
+  ['FEEDLOOP_DB_PREPARED', 'true', 'prepared PostgreSQL statements (false behind PgBouncer < 1.21 in transaction mode)'],
   ['FEEDLOOP_API_KEY', '', 'ensures a default project with this secret key'],
   ['FEEDLOOP_CLOCK_SKEW', '120s', 'tolerance for front-end clocks when linking by time'],
   ['FEEDLOOP_LOOKBACK', '24h', 'how far back the time rule looks for the interaction'],
@@ -69,6 +72,13 @@ function integer(env: Env, name: (typeof SETTINGS)[number][0], min: number, max:
   return n;
 }
 
+function boolean(env: Env, name: (typeof SETTINGS)[number][0]): boolean {
+  const text = value(env, name).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL') || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -80,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: resolve(value(env, 'FEEDLOOP_DATA_DIR')),
     databaseUrl,
     databasePoolSize: integer(env, 'FEEDLOOP_DB_POOL', 1, 1000),
+    databasePreparedStatements: boolean(env, 'FEEDLOOP_DB_PREPARED'),
     apiKey: value(env, 'FEEDLOOP_API_KEY') || null,
     clockSkewMs: duration(env, 'FEEDLOOP_CLOCK_SKEW'),
     lookbackMs: duration(env, 'FEEDLOOP_LOOKBACK'),
@@ -98,7 +109,7 @@ export function describeConfig(c: Config): string[] {
   const mask = (s: string | null) => (s === null ? '(not set)' : `${s.slice(0, 6)}…`);
   const url = c.databaseUrl === null ? '(not set: embedded SQLite)' : c.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   return [
-    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
+    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_DB_PREPARED=${c.databasePreparedStatements}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
     `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,

@@ -8,6 +8,8 @@ export interface StorageSettings {
   dataDir: string;
   databaseUrl: string | null;
   databasePoolSize?: number;
+  /** Named (prepared) PostgreSQL statements (default true). */
+  databasePreparedStatements?: boolean;
   /** Where the embedded store reports failures that lose nothing but need an operator's eye. */
   onWarning?: (message: string, error: unknown) => void;
 }
@@ -20,7 +22,10 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
   if (settings.databaseUrl !== null) {
     // Loaded on demand: the embedded default never loads the PostgreSQL driver.
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
-    storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, onWarning: settings.onWarning });
+    storage = new PostgresStorage({
+      connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10,
+      preparedStatements: settings.databasePreparedStatements ?? true, onWarning: settings.onWarning,
+    });
   } else {
     storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning });
   }

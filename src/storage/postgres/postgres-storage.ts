@@ -34,7 +34,7 @@ import {
 } from './write-batches.js';
 
 const stateKey = (projectId: string, id: string) => `rollup-state\u0000${projectId}\u0000${id}`;
-/** Session advisory lock held while migrating: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
+/** Transaction advisory lock of each migration step: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
 const MIGRATION_LOCK = '7378705444617158512';
 /** Transaction advisory lock of whoever folds rollup deltas into rollups (or rebuilds them): one at a time. */
 const FOLD_LOCK = '7378705444617158513';
@@ -144,37 +144,56 @@ export class PostgresStorage implements Storage {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      // Two instances starting at once: the second waits here, then finds nothing left to apply.
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      try {
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-        const { rows: [current] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
-        for (let v = current?.version ?? 0; v < POSTGRES_MIGRATIONS.length; v++) {
-          // DDL is transactional in PostgreSQL: a migration applies completely or not at all.
-          await client.query('BEGIN');
-          try {
-            await client.query(POSTGRES_MIGRATIONS[v]!);
-            await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          }
+      // One transaction per step, each under a transaction-scoped advisory lock, so that this works
+      // through a pooler in transaction mode too (it keeps no session, hence no session lock):
+      // instances starting at once apply each migration once; the others wait, then find it applied.
+      const step = async <T>(work: () => Promise<T>, isolation = ''): Promise<T> => {
+        await client.query(`BEGIN${isolation}`);
+        try {
+          await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+          const result = await work();
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
         }
+      };
+      for (;;) {
+        const applied = await step(async () => {
+          await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+          const { rows: [current] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
+          const version = current?.version ?? 0;
+          if (version >= POSTGRES_MIGRATIONS.length) return false;
+          // DDL is transactional in PostgreSQL: a migration applies completely or not at all.
+          await client.query(POSTGRES_MIGRATIONS[version]!);
+          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version + 1, Date.now()]);
+          return true;
+        });
+        if (!applied) break;
+      }
+      await step(async () => {
         await client.query("INSERT INTO settings (key, value) VALUES ('installation_secret', $1) ON CONFLICT (key) DO NOTHING",
           [randomBytes(32).toString('base64url')]);
-        // Rows stored before rollups existed are counted once, here (under the migration lock).
-        const built = await client.query('SELECT 1 FROM settings WHERE key = $1', [ROLLUPS_BUILT]);
-        if (built.rowCount === 0) {
-          await this.rebuildOn(client, null);
-          await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [ROLLUPS_BUILT, String(Date.now())]);
+      });
+      // Rows stored before rollups existed are counted once, here. One snapshot for the check and the
+      // rebuild (see rebuildOn); it is taken before the lock is granted, so an instance that waited
+      // for another's rebuild fails to serialize (40001) and tries again, then finds it done.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await step(async () => {
+            if ((await client.query('SELECT 1 FROM settings WHERE key = $1', [ROLLUPS_BUILT])).rowCount !== 0) return;
+            await this.recomputeInto(client, null);
+            await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [ROLLUPS_BUILT, String(Date.now())]);
+          }, ' ISOLATION LEVEL REPEATABLE READ');
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40001' || attempt >= 5) throw error;
         }
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
       this.startFolding();
     } catch (error) {
-      // The connection may still hold the session lock or an open transaction: do not reuse it.
+      // The connection may hold an open transaction: do not reuse it.
       broken = error as Error;
       throw error;
     } finally {
@@ -226,19 +245,25 @@ export class PostgresStorage implements Storage {
   private async rebuildOn(client: pg.PoolClient, projectId: string | null): Promise<number> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [FOLD_LOCK]);
-      const where = projectId === null ? '' : ' WHERE project_id = $1';
-      const values = projectId === null ? [] : [projectId];
-      await client.query(`DELETE FROM rollup_deltas${where}`, values);
-      await client.query(`DELETE FROM rollups${where}`, values);
-      const recompute = recomputeRollupsQuery(POSTGRES_DIALECT, projectId);
-      const inserted = await client.query(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`, recompute.values);
+      const buckets = await this.recomputeInto(client, projectId);
       await client.query('COMMIT');
-      return inserted.rowCount ?? 0;
+      return buckets;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Replaces rollups (and their deltas) by their recomputation, inside the caller's REPEATABLE READ transaction. */
+  private async recomputeInto(client: pg.PoolClient, projectId: string | null): Promise<number> {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [FOLD_LOCK]);
+    const where = projectId === null ? '' : ' WHERE project_id = $1';
+    const values = projectId === null ? [] : [projectId];
+    await client.query(`DELETE FROM rollup_deltas${where}`, values);
+    await client.query(`DELETE FROM rollups${where}`, values);
+    const recompute = recomputeRollupsQuery(POSTGRES_DIALECT, projectId);
+    const inserted = await client.query(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`, recompute.values);
+    return inserted.rowCount ?? 0;
   }
 
   async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
