@@ -10,11 +10,15 @@
 //     linking, then interactions (anonymize false), each beside a baseline load;
 //  3. two feedloop instances on that same database together, the connections split between them.
 // Printed: req/s and p99 of each, the pgbench tps and p99, and the ratios taken within each run.
+// `npm run bench -- postgres` alone also takes BENCH_PG_POOL (feedloop's FEEDLOOP_DB_POOL),
+// BENCH_PG_SETTINGS (server settings, e.g. "synchronous_commit=off") and BENCH_PGBOUNCER=1
+// (feedloop through PgBouncer in transaction mode, with FEEDLOOP_DB_PREPARED=false; pgbench direct).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startPgBouncer, type PgBouncer } from '../test/support/pgbouncer.js';
 import { postgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import { BASE_TIME, usersFor, type Workload } from './data.js';
 import {
@@ -40,7 +44,7 @@ export interface PostgresRunResult {
   floor: FloorResult;
   baselineFeedback: LoadResult; feedback: LoadResult;
   baselineInteraction: LoadResult; interaction: LoadResult;
-  /** Two instances on one database, loaded together (connections split); req/s summed, p99 the worse of the two. */
+  /** Two instances on one database, loaded together by one load process (connections split); req/s summed, p50/p99 the worse of the two. */
   twoFeedback: LoadResult; twoInteraction: LoadResult;
   memory: { rssMb: number; peakMb: number };
 }
@@ -102,20 +106,6 @@ export async function runFloor(databaseUrl: string, projectId: string, s: Postgr
   }
 }
 
-/** Several loads at once (one load process each), merged: req/s and counts summed, latencies the worst of them. */
-export async function runLoads(specs: LoadSpec[]): Promise<LoadResult> {
-  const results = await Promise.all(specs.map(runLoad));
-  const sum = (f: (r: LoadResult) => number) => results.reduce((total, r) => total + f(r), 0);
-  const worst = (f: (r: LoadResult) => number) => Math.max(...results.map(f));
-  const statusCodes: Record<string, number> = {};
-  for (const r of results) for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
-  return {
-    requestsPerSecond: sum((r) => r.requestsPerSecond), latencyP50: worst((r) => r.latencyP50), latencyP99: worst((r) => r.latencyP99),
-    latencyMean: sum((r) => r.latencyMean * r.total2xx) / Math.max(1, sum((r) => r.total2xx)), total2xx: sum((r) => r.total2xx),
-    non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), statusCodes, durationSeconds: worst((r) => r.durationSeconds),
-  };
-}
-
 export interface PostgresRunContext {
   run: number;
   server: PostgresServer;
@@ -126,8 +116,8 @@ export interface PostgresRunContext {
   startFeedloop: (tag: string, databaseUrl: string) => Promise<Running>;
   /** Checks that a server links feedback about seeded interactions by content, before it is loaded. */
   check: (server: Running) => Promise<void>;
-  /** Runs one load (or several at once) and prints its line. */
-  step: (label: string, specs: LoadSpec | LoadSpec[], servers?: Running[]) => Promise<LoadResult>;
+  /** Runs one load and prints its line. */
+  step: (label: string, spec: LoadSpec, servers?: Running[]) => Promise<LoadResult>;
 }
 
 /** One run of the PostgreSQL phase (see the header). */
@@ -174,8 +164,8 @@ export async function postgresRun(ctx: PostgresRunContext): Promise<PostgresRunR
     const two = [await ctx.startFeedloop('postgres-a', databaseUrl), await ctx.startFeedloop('postgres-b', databaseUrl)];
     try {
       for (const instance of two) await ctx.check(instance);
-      const split = (workload: Workload) => two.map((instance, k) =>
-        spec(instance.url, workload, Math.ceil(s.connections / two.length), 50 + k));
+      // One load process for both (as for one instance), its connections split between them.
+      const split = (workload: Workload): LoadSpec => ({ ...spec(two[0]!.url, workload, s.connections, 50), moreUrls: two.slice(1).map((i) => i.url) });
       partial.twoFeedback = await ctx.step('postgres feedback, two instances', split('feedback'), two);
       partial.twoInteraction = await ctx.step('postgres interaction, two instances', split('interaction'), two);
     } finally {
@@ -227,25 +217,35 @@ export async function postgresMain(apiKey: string, feedloopArgs: (tag: string) =
     duration: envInt('BENCH_DURATION', 20, 1), warmup: envInt('BENCH_WARMUP', 3, 0), connections: envInt('BENCH_CONNECTIONS', 50, 1), small: envInt('BENCH_SMALL', 10_000, 1),
   };
   const runs = envInt('BENCH_RUNS', 3, 1);
+  const pool = (process.env['BENCH_PG_POOL'] ?? '').trim();
+  const serverSettings = (process.env['BENCH_PG_SETTINGS'] ?? '').split(/\s+/).filter((x) => x.length > 0);
+  const viaPgBouncer = (process.env['BENCH_PGBOUNCER'] ?? '').trim() === '1';
   const loadBefore = loadavg();
   console.log(`feedloop PostgreSQL bench: ${runs} run(s), ${s.duration} s per load after ${s.warmup} s warm-up, ${s.connections} connections, ${fmt(s.small)} stored interactions`);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   if (postgresBinDir() === null) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl, postgres, pgbench) found');
-  state.postgres = await startPostgres({ durable: true });
+  state.postgres = await startPostgres({ durable: true, settings: serverSettings });
+  let bouncer: PgBouncer | null = null;
+  console.log(`server: durable${serverSettings.length > 0 ? `, ${serverSettings.join(' ')}` : ''}; feedloop pool ${pool || 'default'}` +
+    (viaPgBouncer ? ', through PgBouncer (transaction mode, prepared statements off)' : ''));
   const baseline = await startServer('baseline', [join(HERE, 'baseline-server.js')], {});
   const results: PostgresRunResult[] = [];
   try {
+    if (viaPgBouncer) bouncer = await startPgBouncer(state.postgres.url, { poolSize: 20 });
     for (let n = 1; n <= runs; n++) {
       results.push(await postgresRun({
         run: n, server: state.postgres, baseline, apiKey, settings: s,
-        startFeedloop: (tag, databaseUrl) => startServer(`feedloop on PostgreSQL (${tag})`, feedloopArgs(tag),
-          { FEEDLOOP_DATA_DIR: tempDir('feedloop-bench-pg-'), FEEDLOOP_API_KEY: apiKey, DATABASE_URL: databaseUrl }),
+        startFeedloop: (tag, databaseUrl) => startServer(`feedloop on PostgreSQL (${tag})`, feedloopArgs(tag), {
+          FEEDLOOP_DATA_DIR: tempDir('feedloop-bench-pg-'), FEEDLOOP_API_KEY: apiKey, DATABASE_URL: bouncer ? bouncer.urlFor(databaseUrl) : databaseUrl,
+          ...(pool ? { FEEDLOOP_DB_POOL: pool } : {}), ...(bouncer ? { FEEDLOOP_DB_PREPARED: 'false' } : {}),
+        }),
         check: (server) => checkFeedloop(server, apiKey, s.small),
-        step: (label, specs, servers) => loadStep(n, label, specs, servers),
+        step: (label, spec, servers) => loadStep(n, label, spec, servers),
       }));
     }
   } finally {
     await stopServer(baseline);
+    await bouncer?.stop();
     await stopPostgres();
   }
   const loadAfter = loadavg();
@@ -256,10 +256,10 @@ export async function postgresMain(apiKey: string, feedloopArgs: (tag: string) =
   console.log(lines.join('\n'));
 }
 
-/** Runs one load (or several at once), checks the servers survived it, prints its line. */
-export async function loadStep(n: number, label: string, specs: LoadSpec | LoadSpec[], servers: Running[] = []): Promise<LoadResult> {
+/** Runs one load, checks the servers survived it, prints its line. */
+export async function loadStep(n: number, label: string, spec: LoadSpec, servers: Running[] = []): Promise<LoadResult> {
   settleDisk();
-  const r = Array.isArray(specs) ? await runLoads(specs) : await runLoad(specs);
+  const r = await runLoad(spec);
   for (const server of servers) {
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`${server.name} exited during the ${label} load (code ${server.child.exitCode}, signal ${server.child.signalCode}):\n${server.output()}`);

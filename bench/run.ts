@@ -201,7 +201,7 @@ async function main(): Promise<void> {
           run, server: postgres, baseline, apiKey, settings,
           startFeedloop: (tag, databaseUrl) => startServer(`feedloop on PostgreSQL (${tag})`, feedloopArgs(tag), feedloopEnv(tempDir('feedloop-bench-pg-'), databaseUrl)),
           check: (server) => checkFeedloop(server, apiKey, settings.small),
-          step: (label, specs, servers) => loadStep(run, label, specs, servers),
+          step: (label, spec, servers) => loadStep(run, label, spec, servers),
         });
       }
 

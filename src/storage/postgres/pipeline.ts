@@ -53,6 +53,8 @@ export class Pipeline {
    */
   generation = 0;
   private readonly memo = new Map<string, unknown>();
+  /** The connection's socket while corked: what is sent until the microtasks of this turn have run goes out in one write. */
+  private corked: { uncork(): void } | null = null;
 
   constructor(private readonly client: pg.PoolClient, private readonly lockStatement: (keys: string[]) => pg.QueryConfig) {}
 
@@ -181,8 +183,26 @@ export class Pipeline {
   }
 
   private send<R extends pg.QueryResultRow = Row>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+    this.cork();
     const sent = this.client.query<R>(config);
     sent.catch((error: unknown) => { if (this.failure === undefined) this.failure = error; });
     return sent;
+  }
+
+  /**
+   * node-postgres writes each statement's messages with a write of their own (a system call each);
+   * holding the socket corked until the current burst ends sends a burst's statements (the reads of
+   * a batch; its writes and COMMIT) in one.
+   */
+  private cork(): void {
+    if (this.corked !== null) return;
+    const stream = (this.client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+    if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    stream.cork();
+    this.corked = stream as { uncork(): void };
+    process.nextTick(() => {
+      this.corked = null;
+      stream.uncork!();
+    });
   }
 }
