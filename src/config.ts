@@ -25,6 +25,8 @@ export interface Config {
   logLevel: string;
   /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
   otlpMaxSpansInFlight: number;
+  /** Interactions and feedback older than this are deleted in the background; null keeps everything. */
+  retentionMs: number | null;
 }
 
 /** Each setting: variable, default, meaning (printed at start-up and listed in the README). */
@@ -44,6 +46,7 @@ export const SETTINGS = [
   ['FEEDLOOP_PII_THREADS', '1', 'worker threads that remove PII off the event loop (0: inline)'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
   ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
+  ['FEEDLOOP_RETENTION', 'off', 'delete interactions and feedback older than this, e.g. 400d (off: keep everything)'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -69,6 +72,14 @@ function integer(env: Env, name: (typeof SETTINGS)[number][0], min: number, max:
   return n;
 }
 
+function retention(env: Env): number | null {
+  const text = value(env, 'FEEDLOOP_RETENTION');
+  if (text === 'off') return null;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) throw new ConfigError(`FEEDLOOP_RETENTION must be off or a duration such as 400d or 72h (got "${env['FEEDLOOP_RETENTION']}")`);
+  return ms;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL') || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -90,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     piiThreads: integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
     logLevel: value(env, 'LOG_LEVEL'),
     otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
+    retentionMs: retention(env),
   };
 }
 
@@ -103,5 +115,6 @@ export function describeConfig(c: Config): string[] {
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
     `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
     `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
+    `FEEDLOOP_RETENTION=${c.retentionMs === null ? 'off' : `${c.retentionMs / 1000}s`}`,
   ];
 }

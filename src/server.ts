@@ -5,6 +5,7 @@ import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
 import { orphanPending } from './app/orphaning.js';
+import { scheduleRetention } from './app/retention.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -13,6 +14,7 @@ import { createContentHasher } from './core/text.js';
 import { buildApp } from './http/app.js';
 import { createAnonymizer } from './pii-pool/index.js';
 import { openStorage } from './storage/open.js';
+import { takeServerLock } from './storage/server-lock.js';
 import type { Storage } from './storage/port.js';
 
 export interface Server {
@@ -29,6 +31,8 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   // Storage warnings go to the server's log, which exists once the app is built.
   let warn = (message: string, error: unknown) => console.error(`${message}: ${String(error)}`);
   const storage = await openStorage({ ...config, onWarning: (message, error) => warn(message, error) });
+  // `feedloop restore` refuses to replace the database under a running server.
+  const releaseLock = config.databaseUrl === null ? takeServerLock(config.dataDir) : () => undefined;
   const anonymizer = options.anonymizer ?? createAnonymizer({ threads: config.piiThreads });
   const hash = createContentHasher(await storage.installationSecret());
   const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
@@ -52,16 +56,20 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const timer = setInterval(sweep, Math.max(1000, Math.min(60_000, config.pendingTtlMs / 2)));
   timer.unref();
   await sweep();
+  const retention = config.retentionMs === null ? null
+    : scheduleRetention(storage, config.retentionMs, (error) => app.log.warn({ err: error }, 'retention pass failed; will retry'));
 
   return {
     app, storage, keys, ingestion, queue,
     async close() {
       clearInterval(timer);
+      await retention?.stop();
       await app.close();
       await queue.drain();
       await executor.close();
       await anonymizer.close();
       await storage.close();
+      releaseLock();
     },
   };
 }

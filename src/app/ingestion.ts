@@ -5,6 +5,7 @@ import { newId } from '../core/ids.js';
 import type { FeedbackRecord, InteractionRecord, PiiCounts, TagUpdateRecord, Trace } from '../core/model.js';
 import type { ContentHasher } from '../core/text.js';
 import { anonymizeFields, type Anonymizer } from './anonymizer.js';
+import type { RestoreResult } from './restore-ops.js';
 import { hasContent, isCopySlug, type BuiltFeedback, type BuiltInteraction, type TagUpdateResult } from './write-ops.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -13,6 +14,12 @@ function withoutContent(trace: Trace): Trace {
   return trace.kind === 'llm'
     ? { ...trace, messages: null, input: null, output: null, system_prompt: null, history: null }
     : { ...trace, input: null, outputs: [] };
+}
+
+function mergeCounts(a: PiiCounts, b: PiiCounts): PiiCounts {
+  const out: PiiCounts = { ...a };
+  for (const [type, n] of Object.entries(b)) out[type] = (out[type] ?? 0) + (n ?? 0);
+  return out;
 }
 
 export class Ingestion {
@@ -63,12 +70,44 @@ export class Ingestion {
     return this.queue.write({ kind: 'interactions', items });
   }
 
-  async recordTagUpdate(projectId: string, cmd: TagUpdateCommand): Promise<TagUpdateResult> {
+  /** `id`: a tag update with this id stored before is answered again instead of stored twice (imports). */
+  async recordTagUpdate(projectId: string, cmd: TagUpdateCommand, id?: string): Promise<TagUpdateResult> {
     const update: TagUpdateRecord = {
-      id: newId(), projectId, endUser: cmd.endUser, timestamp: cmd.timestamp, inputHash: this.hashOf(cmd.input),
+      id: id ?? newId(), projectId, endUser: cmd.endUser, timestamp: cmd.timestamp, inputHash: this.hashOf(cmd.input),
       outputHash: this.hashOf(cmd.output), tags: cmd.tags, status: 'pending', interactionId: null, receivedAt: Date.now(),
     };
-    return this.queue.write({ kind: 'tag_update', update });
+    return this.queue.write({ kind: 'tag_update', update, known: id !== undefined });
+  }
+
+  /**
+   * Stores an interaction of feedloop's own export as it was, with its feedback (restore-ops.ts).
+   * Hashes are computed again from the stored text (this installation's secret); with `anonymize`,
+   * PII removal runs again on what was exported.
+   */
+  async restoreInteraction(record: InteractionRecord, feedback: FeedbackRecord[], anonymize: boolean): Promise<RestoreResult<InteractionRecord>> {
+    let restored = { ...record, inputHash: this.hashOf(record.input), outputHash: this.hashOf(record.output) };
+    if (anonymize && !record.hideContent) {
+      const { fields, counts } = await anonymizeFields(this.anonymizer, {
+        input: record.input, output: record.output, messages: record.messages, history: record.history,
+        systemPrompt: record.systemPrompt, ragSources: record.ragSources, traces: record.traces,
+      });
+      restored = { ...restored, ...fields, pii: mergeCounts(record.pii, counts) };
+      restored.piiRemoved = Object.keys(restored.pii).length > 0;
+    }
+    const withFeedback = await Promise.all(feedback.map((f) => this.restoredFeedback(f, anonymize)));
+    return this.queue.write({ kind: 'restore_interaction', record: restored, feedback: withFeedback });
+  }
+
+  /** Stores a feedback of feedloop's own export as it was (restore-ops.ts). */
+  async restoreFeedback(record: FeedbackRecord, anonymize: boolean): Promise<RestoreResult<FeedbackRecord>> {
+    return this.queue.write({ kind: 'restore_feedback', record: await this.restoredFeedback(record, anonymize) });
+  }
+
+  private async restoredFeedback(record: FeedbackRecord, anonymize: boolean): Promise<FeedbackRecord> {
+    if (!anonymize || record.text === null) return record;
+    const { text, pii } = await this.anonymizedText(record.text, true);
+    const merged = mergeCounts(record.pii, pii);
+    return { ...record, text, pii: merged, piiRemoved: Object.keys(merged).length > 0 };
   }
 
   private async buildInteraction(projectId: string, cmd: InteractionCommand): Promise<BuiltInteraction> {

@@ -28,7 +28,7 @@ export async function listFeedback(reader: StorageReader, projectId: string, fil
   return pageOf(rows, page.limit, (f) => ({ time: f.timestamp, id: f.id }));
 }
 
-async function withFeedback(reader: StorageReader, projectId: string, interactions: InteractionRecord[]): Promise<InteractionWithFeedback[]> {
+export async function withFeedback(reader: StorageReader, projectId: string, interactions: InteractionRecord[]): Promise<InteractionWithFeedback[]> {
   const feedback = await reader.listFeedbackOfInteractions(projectId, interactions.map((i) => i.id));
   return interactions.map((interaction) => {
     const own = feedback.get(interaction.id) ?? [];

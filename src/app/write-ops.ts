@@ -6,6 +6,7 @@ import { newId } from '../core/ids.js';
 import { chooseLink, chooseTagTarget, interactionMayAffect, isFinal, linkCandidateQuery, type LinkPolicy, type LinkSubject } from '../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../core/model.js';
 import type { LinkUpdate, StorageTransaction } from '../storage/port.js';
+import { restoreFeedback, restoreInteraction, type RestoreResult } from './restore-ops.js';
 import { RollupTracker } from './rollup-tracker.js';
 
 export interface WritePolicy extends LinkPolicy {
@@ -24,13 +25,19 @@ export type WriteOp =
   /** The events of one batch request: one operation, so they are always in one transaction. */
   | { kind: 'feedback_batch'; items: BuiltFeedback[] }
   | { kind: 'interactions'; items: BuiltInteraction[] }
-  | { kind: 'tag_update'; update: TagUpdateRecord };
+  /** `known`: the id may have been stored before (an import run again): answer what was stored. */
+  | { kind: 'tag_update'; update: TagUpdateRecord; known?: boolean }
+  /** Rows of feedloop's own export, stored as they were (ids, links, times): see restore-ops.ts. */
+  | { kind: 'restore_interaction'; record: InteractionRecord; feedback: FeedbackRecord[] }
+  | { kind: 'restore_feedback'; record: FeedbackRecord };
 
 export interface WriteResults {
   feedback: FeedbackRecord;
   feedback_batch: FeedbackRecord[];
   interactions: InteractionRecord[];
   tag_update: TagUpdateResult;
+  restore_interaction: RestoreResult<InteractionRecord>;
+  restore_feedback: RestoreResult<FeedbackRecord>;
 }
 
 export type WriteResult = WriteResults[keyof WriteResults];
@@ -84,7 +91,13 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
         break;
       }
       case 'tag_update':
-        results.push(await storeTagUpdate(tx, op.update, policy, rollups));
+        results.push(await storeTagUpdate(tx, op.update, policy, rollups, op.known === true));
+        break;
+      case 'restore_interaction':
+        results.push(await restoreInteraction(tx, op.record, op.feedback, buffered, rollups));
+        break;
+      case 'restore_feedback':
+        results.push(await restoreFeedback(tx, op.record, buffered, rollups));
         break;
     }
   }
@@ -112,6 +125,11 @@ function lockKeys(op: WriteOp): [string, string][] {
     case 'interactions': return op.items.flatMap(({ record: r }) =>
       r.traceId === null ? [[r.projectId, r.endUser] as [string, string]] : [[r.projectId, r.endUser] as [string, string], traceLock(r.projectId, r.traceId)]);
     case 'tag_update': return [[op.update.projectId, op.update.endUser]];
+    case 'restore_interaction': {
+      const r = op.record;
+      return [[r.projectId, r.endUser], ...(r.traceId === null ? [] : [traceLock(r.projectId, r.traceId)]), ...op.feedback.flatMap(feedbackLockKeys)];
+    }
+    case 'restore_feedback': return feedbackLockKeys(op.record);
   }
 }
 
@@ -134,9 +152,14 @@ async function decideFeedback(tx: StorageTransaction, record: FeedbackRecord, co
   return stored;
 }
 
-async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy, rollups: RollupTracker): Promise<TagUpdateResult> {
+async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy, rollups: RollupTracker,
+  known: boolean): Promise<TagUpdateResult> {
   const { projectId, endUser } = update;
   await tx.lockEndUser(projectId, endUser);
+  if (known) {
+    const existing = await tx.findTagUpdateById(update.id);
+    if (existing) return { status: existing.status === 'linked' ? 'linked' : 'pending', interactionId: existing.interactionId };
+  }
   const target = chooseTagTarget(update.timestamp,
     await tx.findTagCandidates(projectId, endUser, update.timestamp, policy.clockSkewMs, update.inputHash, update.outputHash));
   if (target) await mergeTags(tx, rollups, projectId, target.id, update.tags);

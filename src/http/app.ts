@@ -14,6 +14,7 @@ import { registerProblemHandlers } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerCompatRoutes } from './routes/compat.js';
+import { registerDataRoutes } from './routes/data.js';
 import { registerFeedbackBatchRoute } from './routes/feedback-batch.js';
 import { registerFeedbackTokenRoutes } from './routes/feedback-tokens.js';
 import { registerKeyRoutes } from './routes/keys.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerListRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerAnalyticsRoutes(app, { storage: deps.storage });
   registerKeyRoutes(app, deps.keys);
+  await registerDataRoutes(app, { storage: deps.storage, ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs, bodyLimitBytes: deps.bodyLimitBytes });
   await registerOtlpRoutes(app, { ingestion: deps.ingestion, bodyLimitBytes: deps.bodyLimitBytes, maxSpansInFlight: deps.otlpMaxSpansInFlight ?? 100_000 });
   await app.ready();
   return app;

@@ -60,3 +60,8 @@ function checked<T>(value: unknown, schemaErrors: FieldError[], rules: (value: u
   if (errors.length > 0) throw validationFailed(errors);
   return value as T;
 }
+
+/** The errors a compiled validator finds in `value`, as the field errors a 422 lists (schema errors only). */
+export function schemaErrorsOf(value: unknown, validate: CompiledValidator): FieldError[] {
+  return validate(value) ? [] : ((validate.errors ?? []) as FastifySchemaValidationError[]).map(describe);
+}

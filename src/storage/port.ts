@@ -43,8 +43,38 @@ export interface StorageCapabilities {
   readonly sharedBetweenProcesses: boolean;
 }
 
+/**
+ * What erasure, retention and the import of feedloop's own exports do inside a transaction
+ * (src/app/erasure.ts, retention.ts, import-ops.ts): find rows by end user or age, delete them, and
+ * look rows up by their global id. Every delete happens after the rollup tracker has read the state
+ * it removes.
+ */
+export interface LifecycleTransaction {
+  /** A feedback by its id, in any project (ids are unique across projects). */
+  findFeedbackById(id: string): Promise<FeedbackRecord | null>;
+  /** A tag update by its id, in any project. */
+  findTagUpdateById(id: string): Promise<TagUpdateRecord | null>;
+  /** The ids of an end user's interactions. */
+  findEndUserInteractionIds(projectId: string, endUser: string): Promise<string[]>;
+  /** An end user's feedback, linked or not. */
+  findEndUserFeedback(projectId: string, endUser: string): Promise<FeedbackRecord[]>;
+  /** The feedback linked to these interactions, whoever gave it. */
+  findFeedbackLinkedTo(projectId: string, interactionIds: string[]): Promise<FeedbackRecord[]>;
+  /** Interactions whose time_end is before the cut-off (at most `limit`, oldest first). */
+  findInteractionsEndedBefore(projectId: string, cutoff: number, limit: number): Promise<{ id: string; endUser: string }[]>;
+  /** Pending and orphaned feedback with timestamp before the cut-off (at most `limit`, oldest first). */
+  findUnlinkedFeedbackBefore(projectId: string, cutoff: number, limit: number): Promise<FeedbackRecord[]>;
+  /** Deletes rows by id; returns how many existed. */
+  deleteInteractions(projectId: string, ids: string[]): Promise<number>;
+  deleteFeedback(projectId: string, ids: string[]): Promise<number>;
+  /** Deletes an end user's tag updates; returns how many. */
+  deleteEndUserTagUpdates(projectId: string, endUser: string): Promise<number>;
+  /** Deletes tag updates whose timestamp is before the cut-off (at most `limit`); returns how many. */
+  deleteTagUpdatesBefore(projectId: string, cutoff: number, limit: number): Promise<number>;
+}
+
 /** Writes and the reads that decide them, inside one transaction (see Storage.transaction). */
-export interface StorageTransaction {
+export interface StorageTransaction extends LifecycleTransaction {
   /** Serialises linking for one end user across processes (a no-op where one process writes). */
   lockEndUser(projectId: string, endUser: string): Promise<void>;
 
@@ -143,6 +173,12 @@ export interface StorageReader {
   endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null>;
   /** An end user's latest conversations (by their last interaction's time_end). */
   listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]>;
+  /**
+   * Conversations with at least one interaction matching `filter`, ordered by id ascending, after
+   * the id `after` (the export of conversations walks them this way); counts and times are of the
+   * matching interactions.
+   */
+  listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]>;
 
   /** Rollup buckets of one dimension, by (value, hour). */
   readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]>;
@@ -173,6 +209,13 @@ export interface Storage extends StorageReader {
    * Where `work` throws, nothing it wrote remains.
    */
   transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T>;
+
+  /**
+   * Makes deleted content unrecoverable from the database's own files where the engine allows it,
+   * after an erasure: SQLite zeroes deleted content as it deletes (secure_delete), and this empties
+   * the WAL, whose older frames still hold it; PostgreSQL leaves that to VACUUM (docs/data.md).
+   */
+  purgeDeletedContent(): Promise<void>;
 
   /** A value generated once per installation and shared by every process (the content-hash secret). */
   installationSecret(): Promise<string>;

@@ -151,4 +151,8 @@ ${COUNTER_COLUMNS_SQL}
   /* 4: publishable keys that require feedback tokens */ `
   ALTER TABLE api_keys ADD COLUMN require_token BOOLEAN NOT NULL DEFAULT false;
   `,
+  /* 5: tag updates by end user (erasure) and by time (retention) */ `
+  CREATE INDEX tag_updates_user ON tag_updates(project_id, end_user);
+  CREATE INDEX tag_updates_time ON tag_updates(project_id, timestamp);
+  `,
 ];

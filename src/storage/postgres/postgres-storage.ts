@@ -19,6 +19,7 @@ import { feedbackEventFromRow } from '../read-rows.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, recomputeRollupsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { postgresLifecycle } from './postgres-lifecycle.js';
 import { COUNTER_LIST, POSTGRES_DIALECT, PostgresReads } from './postgres-reads.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
@@ -263,6 +264,9 @@ export class PostgresStorage implements Storage {
     }
   }
 
+  /** Deleted rows stay in the table files as dead tuples until VACUUM reuses their space (docs/data.md). */
+  async purgeDeletedContent(): Promise<void> {}
+
   async installationSecret(): Promise<string> {
     if (this.secret === null) {
       const row = await one(this.pool, "SELECT value FROM settings WHERE key = 'installation_secret'");
@@ -355,6 +359,9 @@ export class PostgresStorage implements Storage {
   listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
     return this.reads.listEndUserConversations(projectId, endUser, limit);
   }
+  listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]> {
+    return this.reads.listConversations(projectId, filter, page);
+  }
   readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
     return this.reads.readRollups(projectId, query);
   }
@@ -383,6 +390,7 @@ export class PostgresStorage implements Storage {
     };
 
     return {
+      ...postgresLifecycle(db),
       lockEndUser: (projectId, endUser) => lock(`${projectId}:${endUser}`),
 
       findFeedbackByEventId: async (projectId, eventId) => {

@@ -279,3 +279,18 @@ export function recomputeRollupsQuery(d: SqlDialect, projectId: string | null,
     GROUP BY project_id, dimension, value, hour ORDER BY project_id, dimension, value, hour`;
   return { text, values: params.values };
 }
+
+/**
+ * Conversations with an interaction matching the filter, by conversation id ascending after a
+ * keyset position (the index on (project_id, conversation_id, time_start) gives this order).
+ */
+export function listConversationsQuery(d: SqlDialect, projectId: string, f: InteractionFilter, page: { after: string | null; limit: number }): Query {
+  const params = new Params(d);
+  const where = [`i.project_id = ${params.add(projectId)}`, ...interactionConditions(d, params, 'i', f)];
+  if (page.after !== null) where.push(`i.conversation_id > ${params.add(page.after)}`);
+  return {
+    text: `SELECT i.conversation_id, min(i.time_start) AS time_start, max(i.time_end) AS time_end, count(*) AS interactions
+      FROM interactions i ${whereOf(where)} GROUP BY i.conversation_id ORDER BY i.conversation_id LIMIT ${params.add(page.limit)}`,
+    values: params.values,
+  };
+}

@@ -10,7 +10,7 @@ import type {
 } from '../port.js';
 import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
+  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listInteractionsQuery,
   reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
@@ -97,6 +97,10 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
       GROUP BY conversation_id ORDER BY max(time_end) DESC, conversation_id DESC LIMIT ?`)
       .all(projectId, endUser, limit) as Row[];
     return rows.map(conversationSummaryFromRow);
+  }
+
+  async listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]> {
+    return this.all(listConversationsQuery(SQLITE_DIALECT, projectId, filter, page)).map(conversationSummaryFromRow);
   }
 
   async readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {

@@ -20,6 +20,7 @@ import type {
 import { feedbackEventFromRow } from '../read-rows.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
+import { sqliteLifecycle } from './sqlite-lifecycle.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { bindings, SQLITE_DIALECT, SqliteReads } from './sqlite-reads.js';
 import { WalSync } from './wal-sync.js';
@@ -76,6 +77,9 @@ function open(filename: string, readonly: boolean): Database.Database {
   const db = new Database(filename, { readonly });
   db.pragma('busy_timeout = 5000');
   if (!readonly) db.pragma('journal_mode = WAL');
+  // Deleted content is overwritten with zeros as it is deleted (erasure, retention, rows rewritten by
+  // updates), instead of lingering in free pages and free space of the file.
+  if (!readonly) db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   return db;
 }
@@ -224,6 +228,22 @@ export class SqliteStorage implements Storage {
     return () => reader.exec('COMMIT');
   }
 
+  /**
+   * Empties the WAL (a truncating checkpoint, between two transactions): after an erasure its older
+   * frames still hold what was deleted, while the database file itself was zeroed (secure_delete).
+   */
+  async purgeDeletedContent(): Promise<void> {
+    if (!this.wal) return;
+    const betweenTransactions = (step: () => Promise<void>): Promise<void> => {
+      const done = this.queue.then(step);
+      this.queue = done.catch(() => undefined);
+      return done;
+    };
+    if (!(await this.wal.truncate(betweenTransactions))) {
+      this.warn('the WAL could not be emptied after an erasure (another process kept reading); deleted content stays in it until the next checkpoint', null);
+    }
+  }
+
   async installationSecret(): Promise<string> {
     const row = this.read("SELECT value FROM settings WHERE key = 'installation_secret'").get() as Row | undefined;
     if (!row) throw new Error('storage is not migrated');
@@ -316,6 +336,9 @@ export class SqliteStorage implements Storage {
   listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
     return this.reads.listEndUserConversations(projectId, endUser, limit);
   }
+  listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]> {
+    return this.reads.listConversations(projectId, filter, page);
+  }
   readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
     return this.reads.readRollups(projectId, query);
   }
@@ -355,6 +378,7 @@ export class SqliteStorage implements Storage {
     const insertFeedback = () => this.prepare(INSERT_FEEDBACK);
 
     return {
+      ...sqliteLifecycle((sql) => this.prepare(sql)),
       lockEndUser: async () => undefined,
 
       findFeedbackByEventId: async (projectId, eventId) => {

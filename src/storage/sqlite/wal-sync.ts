@@ -152,6 +152,42 @@ export class WalSync {
     }
   }
 
+  /**
+   * A checkpoint of every frame that then truncates the WAL file to nothing, so that no older frame
+   * (holding content since deleted) stays on disk. Runs between two transactions with
+   * synchronous=FULL, so SQLite syncs the WAL before copying and the database file before it
+   * truncates. Readers in other processes can delay it: it retries for a few seconds and answers
+   * whether the WAL was emptied.
+   */
+  async truncate(runBetweenTransactions: (step: () => Promise<void>) => Promise<void>): Promise<boolean> {
+    // No other checkpoint may run meanwhile: wait for the current one, then claim `running` at once.
+    while (this.running) await this.running.catch(() => undefined);
+    let emptied = false;
+    const run = async () => {
+      for (let attempt = 0; attempt < 20 && !emptied; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 250));
+        await runBetweenTransactions(async () => {
+          await this.durable();
+          const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+          this.db.pragma('synchronous = FULL');
+          this.db.pragma('busy_timeout = 250');
+          try {
+            const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+            emptied = result?.busy === 0;
+          } finally {
+            this.db.pragma(`busy_timeout = ${timeout}`);
+            this.db.pragma('synchronous = OFF');
+          }
+          if (emptied) this.commitsSinceCheckpoint = 0;
+        });
+      }
+    };
+    const running = run().finally(() => { this.running = null; });
+    this.running = running;
+    await running;
+    return emptied;
+  }
+
   /** Before the connection closes: its closing checkpoint must sync, as under synchronous=FULL. */
   async close(): Promise<void> {
     await this.background.close();
