@@ -16,6 +16,8 @@ export interface RetentionOptions {
   pauseMs?: number;
   /** Stops between two transactions (server shutdown). */
   signal?: AbortSignal;
+  /** Only these projects (default: every project). */
+  projectIds?: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,8 +32,7 @@ export async function applyRetention(storage: Storage, cutoff: number, options: 
   const pause = options.pauseMs ?? 10;
   const total: RetentionResult = { interactions: 0, feedback: 0, tag_updates: 0 };
   const stopped = () => options.signal?.aborted === true;
-  for (const project of await storage.listProjects()) {
-    const p = project.id;
+  for (const p of options.projectIds ?? (await storage.listProjects()).map((project) => project.id)) {
     // Interactions, each with the feedback linked to it.
     for (let more = true; more && !stopped();) {
       more = await storage.transaction(async (tx) => {

@@ -124,6 +124,28 @@ export function readContract(name: string, open: () => Promise<Storage>): void {
       ]);
     }));
 
+    test('conversations by id after a keyset position, those with an interaction matching the filter, with counts and times', using(async (s) => {
+      const p = newId();
+      const rows = [
+        interaction(p, { conversationId: 'c-b', timeEnd: T, endUser: 'ann', model: 'm1' }),
+        interaction(p, { conversationId: 'c-b', timeEnd: T + 5000, endUser: 'ann', model: 'm2' }),
+        interaction(p, { conversationId: 'c-a', timeEnd: T + 1000, endUser: 'bob', model: 'm1' }),
+        interaction(p, { conversationId: 'c-c', timeEnd: T + 2000, endUser: 'bob', model: 'm2' }),
+        interaction(newId(), { conversationId: 'c-0' }),
+      ];
+      await insert(s, rows);
+      const f = noInteractionFilter();
+      const all = await s.listConversations(p, f, { after: null, limit: 10 });
+      assert.deepEqual(all, [
+        { id: 'c-a', timeStart: T, timeEnd: T + 1000, interactions: 1 },
+        { id: 'c-b', timeStart: T - 1000, timeEnd: T + 5000, interactions: 2 },
+        { id: 'c-c', timeStart: T + 1000, timeEnd: T + 2000, interactions: 1 },
+      ]);
+      assert.deepEqual((await s.listConversations(p, f, { after: 'c-a', limit: 1 })).map((c) => c.id), ['c-b']);
+      assert.deepEqual((await s.listConversations(p, { ...f, model: 'm2' }, { after: null, limit: 10 })).map((c) => [c.id, c.interactions]), [['c-b', 1], ['c-c', 1]]);
+      assert.deepEqual((await s.listConversations(p, { ...f, endUser: 'bob', from: T + 1500 }, { after: null, limit: 10 })).map((c) => c.id), ['c-c']);
+    }));
+
     test('rollups: recomputation from raw rows counts current state; rebuild makes it the maintained state; reads by hour and value', using(async (s) => {
       const p = newId();
       const i1 = interaction(p, { timeEnd: T + 10 * 60_000, model: 'm1', featureFlags: ['x'], tags: { team: 'a' } });
