@@ -48,7 +48,8 @@ export async function eraseEndUser(storage: Storage, projectId: string, endUser:
         const feedback = await tx.deleteFeedback(projectId, own.map((f) => f.id));
         const interactions = await tx.deleteInteractions(projectId, interactionIds);
         const tagUpdates = await tx.deleteEndUserTagUpdates(projectId, endUser);
-        await rollups.flush();
+        // An emptied bucket may be named by the erased user's tag value: it goes too.
+        await tx.dropEmptyRollups(await rollups.flush());
         return { interactions, feedback, tag_updates: tagUpdates, feedback_unlinked: unlinked.length };
       });
       if (result.interactions + result.feedback + result.tag_updates > 0) await storage.purgeDeletedContent();

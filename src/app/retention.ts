@@ -49,7 +49,7 @@ export async function applyRetention(storage: Storage, cutoff: number, options: 
         await rollups.interactionsRemoved(p, ids);
         total.feedback += await tx.deleteFeedback(p, linked.map((f) => f.id));
         total.interactions += await tx.deleteInteractions(p, ids);
-        await rollups.flush();
+        await tx.dropEmptyRollups(await rollups.flush());
         return due.length === batch;
       });
       if (more) await sleep(pause);
@@ -66,7 +66,7 @@ export async function applyRetention(storage: Storage, cutoff: number, options: 
         const rollups = new RollupTracker(tx);
         for (const f of rows) await rollups.feedbackRemoved(f);
         total.feedback += await tx.deleteFeedback(p, rows.map((f) => f.id));
-        await rollups.flush();
+        await tx.dropEmptyRollups(await rollups.flush());
         return due.length === batch;
       });
       if (more) await sleep(pause);

@@ -5,7 +5,7 @@
 // and adds the difference to the rollup buckets in the same transaction.
 import { feedbackEvent, summarize, type FeedbackEvent } from '../core/feedback-summary.js';
 import type { FeedbackRecord, InteractionRecord } from '../core/model.js';
-import { RollupDeltas, type InteractionDimensions, type InteractionRollupState } from '../core/rollups.js';
+import { RollupDeltas, type BucketKey, type InteractionDimensions, type InteractionRollupState } from '../core/rollups.js';
 import type { LinkUpdate, StorageTransaction } from '../storage/port.js';
 
 interface TrackedInteraction {
@@ -134,8 +134,11 @@ export class RollupTracker {
     return t;
   }
 
-  /** Writes the difference between before and after into the rollups (once, at the end of the transaction). */
-  async flush(): Promise<void> {
+  /**
+   * Writes the difference between before and after into the rollups (once, at the end of the
+   * transaction); returns the buckets it changed.
+   */
+  async flush(): Promise<BucketKey[]> {
     for (const t of this.tracked.values()) {
       if (t === null) continue;
       if (t.removed) {
@@ -149,5 +152,6 @@ export class RollupTracker {
     }
     const rows = this.deltas.rows();
     if (rows.length > 0) await this.tx.addToRollups(rows);
+    return rows.map((r) => r.key);
   }
 }

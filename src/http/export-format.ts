@@ -41,8 +41,11 @@ function csvRow(f: FeedbackRecord, i: InteractionRecord | undefined, now: number
   ];
 }
 
-const csv = (rows: unknown[][], header: boolean) =>
-  `${Papa.unparse(header ? { fields: [...FEEDBACK_CSV_COLUMNS], data: rows } : rows, { escapeFormulae: FORMULA, newline: '\r\n', header })}\r\n`;
+/** Rows as CSV text, every record (the last too) ended by CRLF. */
+function csv(rows: unknown[][], header: boolean): string {
+  const text = Papa.unparse(header ? { fields: [...FEEDBACK_CSV_COLUMNS], data: rows } : rows, { escapeFormulae: FORMULA, newline: '\r\n', header });
+  return text.endsWith('\r\n') ? text : `${text}\r\n`;
+}
 
 /** The interaction fields a feedback line carries (null when the feedback is not linked). */
 function linkedInteraction(i: InteractionRecord | undefined) {

@@ -71,6 +71,11 @@ export interface LifecycleTransaction {
   deleteEndUserTagUpdates(projectId: string, endUser: string): Promise<number>;
   /** Deletes tag updates whose timestamp is before the cut-off (at most `limit`); returns how many. */
   deleteTagUpdatesBefore(projectId: string, cutoff: number, limit: number): Promise<number>;
+  /**
+   * Deletes these rollup buckets where all their counters sum to zero (after rows were deleted):
+   * a bucket's value may be a deleted user's tag value, and an empty bucket counts nothing.
+   */
+  dropEmptyRollups(keys: BucketKey[]): Promise<void>;
 }
 
 /** Writes and the reads that decide them, inside one transaction (see Storage.transaction). */

@@ -2,10 +2,12 @@
 // user or by age, deletes, rows by global id. Lists of ids are bound as one JSON array, so one
 // prepared statement serves any number of them.
 import type Database from 'better-sqlite3';
+import { COUNTERS } from '../../core/rollups.js';
 import type { LifecycleTransaction } from '../port.js';
 import { feedbackFromRow, tagUpdateFromRow, type Row } from './rows.js';
 
 const IDS = '(SELECT value FROM json_each(?))';
+const DROP_EMPTY = `DELETE FROM rollups WHERE project_id = ? AND dimension = ? AND value = ? AND hour = ? AND ${COUNTERS.map((c) => `${c} = 0`).join(' AND ')}`;
 
 export function sqliteLifecycle(prepare: (sql: string) => Database.Statement): LifecycleTransaction {
   const all = (sql: string, ...params: unknown[]) => prepare(sql).all(...params) as Row[];
@@ -39,5 +41,9 @@ export function sqliteLifecycle(prepare: (sql: string) => Database.Statement): L
       prepare('DELETE FROM tag_updates WHERE project_id = ? AND end_user = ?').run(projectId, endUser).changes,
     deleteTagUpdatesBefore: async (projectId, cutoff, limit) =>
       prepare('DELETE FROM tag_updates WHERE id IN (SELECT id FROM tag_updates WHERE project_id = ? AND timestamp < ? LIMIT ?)').run(projectId, cutoff, limit).changes,
+    dropEmptyRollups: async (keys) => {
+      const statement = prepare(DROP_EMPTY);
+      for (const k of keys) statement.run(k.projectId, k.dimension, k.value, k.hour);
+    },
   };
 }
