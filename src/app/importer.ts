@@ -29,7 +29,7 @@ import {
 import type { StorageReader } from '../storage/port.js';
 import type { Ingestion } from './ingestion.js';
 import type { Line } from './line-reader.js';
-import { derivedId } from './restore-ops.js';
+import { derivedId, type RestoreResult } from './restore-ops.js';
 
 export type ImportFormat = 'feedloop' | 'langfuse' | 'langsmith';
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['feedloop', 'langfuse', 'langsmith'];
@@ -99,6 +99,11 @@ interface Outcome { stored: number; unchanged: number; skipped: number; reason?:
 const STORED: Outcome = { stored: 1, unchanged: 0, skipped: 0 };
 const UNCHANGED: Outcome = { stored: 0, unchanged: 1, skipped: 0 };
 const outcome = (created: boolean) => (created ? STORED : UNCHANGED);
+/** An interaction of an export with the feedback that came with it. */
+const restored = (results: RestoreResult<unknown>[]): Outcome => results.reduce((o, r) => ({
+  stored: o.stored + (r.created ? 1 : 0) + (r.feedback?.created ?? 0),
+  unchanged: o.unchanged + (r.created ? 0 : 1) + (r.feedback?.existing ?? 0), skipped: 0,
+}), { stored: 0, unchanged: 0, skipped: 0 });
 
 const lineError = (pointer: string, detail: string) => validationFailed([{ pointer, detail }]);
 
@@ -295,7 +300,7 @@ export class ImportRun {
       case 'interaction': {
         const valid = this.validate<InteractionLine>(InteractionLineSchema, (v) => checkOwnLine('interaction', v), line);
         const { record, feedback } = interactionFromLine(project, valid, now);
-        return outcome((await this.track(record.id, this.ingestion.restoreInteraction(record, feedback, anonymize))).created);
+        return restored([await this.track(record.id, this.ingestion.restoreInteraction(record, feedback, anonymize))]);
       }
       case 'feedback': {
         const valid = this.validate<FeedbackLine>(FeedbackLineSchema, (v) => checkOwnLine('feedback', v), line);
@@ -305,12 +310,10 @@ export class ImportRun {
       }
       case 'conversation': {
         const valid = this.validate<ConversationLine>(ConversationLineSchema, (v) => checkOwnLine('conversation', v), line);
-        const results = await Promise.all(valid.interactions.map((i) => {
+        return restored(await Promise.all(valid.interactions.map((i) => {
           const { record, feedback } = interactionFromLine(project, i, now);
           return this.track(record.id, this.ingestion.restoreInteraction(record, feedback, anonymize));
-        }));
-        const created = results.filter((r) => r.created).length;
-        return { stored: created, unchanged: results.length - created, skipped: 0 };
+        })));
       }
     }
   }

@@ -15,6 +15,8 @@ export interface RestoreResult<T> {
   record: T;
   /** False when it was stored before (nothing was written). */
   created: boolean;
+  /** For an interaction: how many of its feedback were stored now, and how many were there before. */
+  feedback?: { created: number; existing: number };
 }
 
 /** A UUID-shaped id derived from its parts (version 8: custom), so that re-runs derive the same one. */
@@ -28,11 +30,12 @@ export async function restoreInteraction(tx: StorageTransaction, record: Interac
   buffered: FeedbackRecord[], rollups: RollupTracker): Promise<RestoreResult<InteractionRecord>> {
   await tx.lockEndUser(record.projectId, record.endUser);
   const existing = await tx.findInteractionById(record.projectId, record.id);
-  if (existing) return { record: existing, created: false };
+  if (existing) return { record: existing, created: false, feedback: { created: 0, existing: feedback.length } };
   await tx.insertInteractions([record]);
   rollups.interactionCreated(record);
-  for (const f of feedback) await restoreFeedback(tx, f, buffered, rollups);
-  return { record, created: true };
+  let created = 0;
+  for (const f of feedback) if ((await restoreFeedback(tx, f, buffered, rollups)).created) created++;
+  return { record, created: true, feedback: { created, existing: feedback.length - created } };
 }
 
 export async function restoreFeedback(tx: StorageTransaction, record: FeedbackRecord, buffered: FeedbackRecord[],
