@@ -9,12 +9,17 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** The advisory lock of whoever folds rollup deltas (FOLD_LOCK in postgres-storage.ts): held, no fold moves rows meanwhile. */
 const FOLD_LOCK = '7378705444617158513';
-const KEYS = `unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(project_id, dimension, value, hour)`;
 const SAME_KEY = (t: string) => `${t}.project_id = k.project_id AND ${t}.dimension = k.dimension AND ${t}.value = k.value AND ${t}.hour = k.hour`;
-/** Buckets whose folded row and pending deltas (those committed so far) add up to nothing. */
-const EMPTY = `SELECT k.project_id, k.dimension, k.value, k.hour FROM ${KEYS}
-  WHERE ${COUNTERS.map((c) => `coalesce((SELECT sum(${c}) FROM rollups r WHERE ${SAME_KEY('r')}), 0)
-    + coalesce((SELECT sum(${c}) FROM rollup_deltas d WHERE ${SAME_KEY('d')}), 0) = 0`).join(' AND ')}`;
+/**
+ * Deletes the buckets whose folded row and pending deltas add up to nothing, in one statement: its
+ * parts share one snapshot, so a delta committed meanwhile by another transaction is neither
+ * summed nor deleted (a sum and a delete in two statements would lose it).
+ */
+const DROP_EMPTY = `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(project_id, dimension, value, hour)),
+  empty AS (SELECT k.* FROM k WHERE ${COUNTERS.map((c) => `coalesce((SELECT sum(${c}) FROM rollups r WHERE ${SAME_KEY('r')}), 0)
+    + coalesce((SELECT sum(${c}) FROM rollup_deltas d WHERE ${SAME_KEY('d')}), 0) = 0`).join(' AND ')}),
+  deltas AS (DELETE FROM rollup_deltas d USING empty k WHERE ${SAME_KEY('d')} RETURNING d.id)
+  DELETE FROM rollups r USING empty k WHERE ${SAME_KEY('r')}`;
 
 export function postgresLifecycle(db: Queryable): LifecycleTransaction {
   const all = async (text: string, values: unknown[]) => (await db.query<Row>(text, values)).rows;
@@ -51,14 +56,9 @@ export function postgresLifecycle(db: Queryable): LifecycleTransaction {
       count('DELETE FROM tag_updates WHERE id IN (SELECT id FROM tag_updates WHERE project_id = $1 AND timestamp < $2 LIMIT $3)', [projectId, cutoff, limit]),
     dropEmptyRollups: async (keys) => {
       if (keys.length === 0) return;
+      // No fold moves deltas into rollups meanwhile (folds skip while this is held; rebuilds wait).
       await db.query('SELECT pg_advisory_xact_lock($1)', [FOLD_LOCK]);
-      const params = [keys.map((k) => k.projectId), keys.map((k) => k.dimension), keys.map((k) => k.value), keys.map((k) => k.hour)];
-      const empty = (await db.query<Row>(EMPTY, params)).rows;
-      if (empty.length === 0) return;
-      const emptyParams = [empty.map((k) => k['project_id']), empty.map((k) => k['dimension']), empty.map((k) => k['value']), empty.map((k) => k['hour'])];
-      // Rows that add up to zero: deleting them changes no total, whatever commits meanwhile.
-      await db.query(`DELETE FROM rollup_deltas d USING ${KEYS} WHERE ${SAME_KEY('d')}`, emptyParams);
-      await db.query(`DELETE FROM rollups r USING ${KEYS} WHERE ${SAME_KEY('r')}`, emptyParams);
+      await db.query(DROP_EMPTY, [keys.map((k) => k.projectId), keys.map((k) => k.dimension), keys.map((k) => k.value), keys.map((k) => k.hour)]);
     },
   };
 }
