@@ -41,7 +41,7 @@ const DAY = 86_400_000;
 const CHUNK = 20_000;
 
 /** Interactions with one linked feedback each, written through the storage layer, then rollups rebuilt. */
-async function seedPairs(dataDir: string, count: number, apiKey: string, options: { endUser?: (i: number) => string; at?: (i: number) => number } = {}): Promise<number> {
+export async function seedPairs(dataDir: string, count: number, apiKey: string, options: { endUser?: (i: number) => string; at?: (i: number) => number } = {}): Promise<number> {
   const storage = new SqliteStorage({ filename: join(dataDir, 'feedloop.sqlite') });
   const started = performance.now();
   try {

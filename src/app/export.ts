@@ -1,32 +1,28 @@
 // The exports' data: the keyset lists walked page by page, so an export of any size holds one page
 // in memory at a time and a consumer that stops pulling (a slow or gone client) stops the queries.
-// Feedback pages come with the interactions they are linked to (one batched read per page);
+// Feedback pages come with the interactions they are linked to (joined in the page's query);
 // interactions with their feedback; conversations with all their interactions.
-import type { FeedbackRecord, InteractionRecord } from '../core/model.js';
-import { hasStateFilter, noInteractionFilter, type FeedbackFilter, type FeedbackStateFilter, type InteractionFilter, type Order } from '../core/queries.js';
-import type { ConversationSummary, Cursor, StorageReader } from '../storage/port.js';
+import type { InteractionRecord } from '../core/model.js';
+import { hasStateFilter, type FeedbackFilter, type FeedbackStateFilter, type InteractionFilter, type Order } from '../core/queries.js';
+import type { ConversationSummary, Cursor, FeedbackWithInteraction, StorageReader } from '../storage/port.js';
 import { scanInteractions, withFeedback, type InteractionWithFeedback } from './listing.js';
 
 /** Rows per page read from storage (one query per page, plus one for the linked rows). */
 export const EXPORT_PAGE = 1000;
 
-export interface FeedbackPage { feedback: FeedbackRecord[]; interactions: Map<string, InteractionRecord> }
-
-/** Feedback in list order, with the interaction each linked one is about; at most `limit` rows. */
+/** Feedback in list order, each with the interaction it is linked to (one query per page); at most `limit` rows. */
 export async function* feedbackPages(reader: StorageReader, projectId: string, filter: FeedbackFilter, order: Order, pendingCutoff: number,
-  limit = Infinity, pageSize = EXPORT_PAGE): AsyncGenerator<FeedbackPage> {
+  limit = Infinity, pageSize = EXPORT_PAGE): AsyncGenerator<FeedbackWithInteraction[]> {
   let after: Cursor | null = null;
   let left = limit;
   while (left > 0) {
-    const feedback = await reader.listFeedback(projectId, filter, { after, limit: Math.min(pageSize, left), order }, pendingCutoff);
-    if (feedback.length === 0) return;
-    const ids = [...new Set(feedback.filter((f) => f.interactionId !== null).map((f) => f.interactionId!))];
-    const interactions = new Map((ids.length === 0 ? [] : await reader.findInteractions(projectId, ids, noInteractionFilter())).map((i) => [i.id, i]));
-    yield { feedback, interactions };
-    left -= feedback.length;
-    const last = feedback[feedback.length - 1]!;
+    const rows = await reader.listFeedbackWithInteractions(projectId, filter, { after, limit: Math.min(pageSize, left), order }, pendingCutoff);
+    if (rows.length === 0) return;
+    yield rows;
+    left -= rows.length;
+    const last = rows[rows.length - 1]!.feedback;
     after = { time: last.timestamp, id: last.id };
-    if (feedback.length < pageSize) return;
+    if (rows.length < pageSize) return;
   }
 }
 

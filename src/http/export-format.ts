@@ -9,10 +9,9 @@
 import Papa from 'papaparse';
 import { conversationPages, feedbackPages, interactionPages } from '../app/export.js';
 import type { InteractionWithFeedback } from '../app/listing.js';
-import type { FeedbackRecord, InteractionRecord } from '../core/model.js';
 import type { FeedbackFilter, FeedbackStateFilter, InteractionFilter, Order } from '../core/queries.js';
 import { formatTimestamp } from '../core/time.js';
-import type { StorageReader } from '../storage/port.js';
+import type { FeedbackWithInteraction, LinkedInteraction, StorageReader } from '../storage/port.js';
 import { effectiveStatus, feedbackView, interactionWithFeedbackView } from './views.js';
 
 export type ExportRequest =
@@ -32,7 +31,7 @@ export const FEEDBACK_CSV_COLUMNS = [
 const FORMULA = /^[=+\-@\t\r]/;
 const json = (v: unknown) => JSON.stringify(v);
 
-function csvRow(f: FeedbackRecord, i: InteractionRecord | undefined, now: number, pendingTtlMs: number): unknown[] {
+function csvRow({ feedback: f, interaction: i }: FeedbackWithInteraction, now: number, pendingTtlMs: number): unknown[] {
   return [
     f.id, formatTimestamp(f.timestamp), formatTimestamp(f.receivedAt), f.endUser, f.slug, f.value, f.text, effectiveStatus(f, now, pendingTtlMs),
     f.link, json(f.flags), f.interactionId, f.eventId, f.conversationId, f.traceRef, f.spanRef, f.piiRemoved,
@@ -48,7 +47,7 @@ function csv(rows: unknown[][], header: boolean): string {
 }
 
 /** The interaction fields a feedback line carries (null when the feedback is not linked). */
-function linkedInteraction(i: InteractionRecord | undefined) {
+function linkedInteraction(i: LinkedInteraction | null) {
   return i ? {
     id: i.id, conversation_id: i.conversationId, end_user: i.endUser, input: i.input, output: i.output, model: i.model,
     feature_flags: i.featureFlags, tags: i.tags, time_start: formatTimestamp(i.timeStart), time_end: formatTimestamp(i.timeEnd),
@@ -56,7 +55,7 @@ function linkedInteraction(i: InteractionRecord | undefined) {
 }
 
 /** A line of feedback.jsonl: the list's feedback shape, what it still waits for, and its interaction. */
-export function feedbackLine(f: FeedbackRecord, i: InteractionRecord | undefined, now: number, pendingTtlMs: number) {
+export function feedbackLine({ feedback: f, interaction: i }: FeedbackWithInteraction, now: number, pendingTtlMs: number) {
   return { ...feedbackView(f, now, pendingTtlMs), interaction_ref: f.status === 'linked' ? null : f.interactionRef, interaction: linkedInteraction(i) };
 }
 
@@ -74,12 +73,9 @@ export async function* exportChunks(reader: StorageReader, projectId: string, re
     case 'feedback': {
       let first = true;
       for await (const page of feedbackPages(reader, projectId, request.filter, request.order, now - pendingTtlMs, request.limit)) {
-        onRows(page.feedback.length);
-        if (request.format === 'csv') {
-          yield csv(page.feedback.map((f) => csvRow(f, f.interactionId === null ? undefined : page.interactions.get(f.interactionId), now, pendingTtlMs)), first);
-        } else {
-          yield lines(page.feedback.map((f) => feedbackLine(f, f.interactionId === null ? undefined : page.interactions.get(f.interactionId), now, pendingTtlMs)));
-        }
+        onRows(page.length);
+        if (request.format === 'csv') yield csv(page.map((row) => csvRow(row, now, pendingTtlMs)), first);
+        else yield lines(page.map((row) => feedbackLine(row, now, pendingTtlMs)));
         first = false;
       }
       // An empty CSV export still has its header.

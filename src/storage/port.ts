@@ -148,6 +148,11 @@ export interface EndUserOverview {
 
 export interface ConversationSummary { id: string; timeStart: number; timeEnd: number; interactions: number }
 
+/** The fields of a feedback's interaction that exports show beside it. */
+export type LinkedInteraction = Pick<InteractionRecord, 'id' | 'conversationId' | 'endUser' | 'input' | 'output' | 'model' | 'featureFlags' | 'tags' | 'timeStart' | 'timeEnd'>;
+
+export interface FeedbackWithInteraction { feedback: FeedbackRecord; interaction: LinkedInteraction | null }
+
 /**
  * The read side: lists with keyset pagination, the reads behind statistics, and the recomputation
  * of rollups from the raw rows. Every method is scoped to one project.
@@ -162,6 +167,8 @@ export interface StorageReader {
    * feedback received before it reads as orphaned (the periodic sweep may not have marked it yet).
    */
   listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]>;
+  /** listFeedback, each feedback with the fields of the interaction it is linked to (one query: what exports stream). */
+  listFeedbackWithInteractions(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackWithInteraction[]>;
   /** Interactions matching `filter`, ordered by (time_end, id), after the cursor; `withoutFeedback`: only those with no linked feedback. */
   listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]>;
   /** Interactions by id that match `filter` (order not kept). */

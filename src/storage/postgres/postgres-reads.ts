@@ -6,11 +6,11 @@ import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
 import type {
-  ConversationSummary, EndUserOverview, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
+  ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
 import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listInteractionsQuery,
+  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery,
   reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
@@ -42,6 +42,18 @@ export class PostgresReads implements Omit<StorageReader, 'getFeedback' | 'getIn
 
   async listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
     return (await this.all(listFeedbackQuery(POSTGRES_DIALECT, projectId, filter, page, pendingCutoff))).map(feedbackFromRow);
+  }
+
+  async listFeedbackWithInteractions(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackWithInteraction[]> {
+    return (await this.all(listFeedbackWithInteractionsQuery(POSTGRES_DIALECT, projectId, filter, page, pendingCutoff))).map((row) => ({
+      feedback: feedbackFromRow(row),
+      interaction: row['li_id'] === null ? null : {
+        id: row['li_id'] as string, conversationId: row['li_conversation_id'] as string, endUser: row['li_end_user'] as string,
+        input: row['li_input'] as string | null, output: row['li_output'] as string | null, model: row['li_model'] as string | null,
+        featureFlags: row['li_feature_flags'] as string[], tags: row['li_tags'] as Record<string, string>,
+        timeStart: row['li_time_start'] as number, timeEnd: row['li_time_end'] as number,
+      },
+    }));
   }
 
   async listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options: { withoutFeedback?: boolean } = {}): Promise<InteractionRecord[]> {

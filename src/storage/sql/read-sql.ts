@@ -294,3 +294,22 @@ export function listConversationsQuery(d: SqlDialect, projectId: string, f: Inte
     values: params.values,
   };
 }
+
+/** The linked interaction's columns that listFeedbackWithInteractionsQuery adds, prefixed `li_`. */
+export const LINKED_INTERACTION_COLUMNS = ['id', 'conversation_id', 'end_user', 'input', 'output', 'model', 'feature_flags', 'tags', 'time_start', 'time_end'] as const;
+
+/**
+ * The feedback list's page joined with each linked interaction's export fields: the page is
+ * chosen first (by the list's own query and index), then each of its rows finds its interaction by
+ * primary key.
+ */
+export function listFeedbackWithInteractionsQuery(d: SqlDialect, projectId: string, f: FeedbackFilter, page: PageQuery, pendingCutoff: number): Query {
+  const inner = listFeedbackQuery(d, projectId, f, page, pendingCutoff);
+  const direction = page.order === 'oldest' ? 'ASC' : 'DESC';
+  return {
+    text: `SELECT f.*, ${LINKED_INTERACTION_COLUMNS.map((c) => `li.${c} AS li_${c}`).join(', ')} FROM (${inner.text}) f
+      LEFT JOIN interactions li ON f.status = 'linked' AND li.project_id = f.project_id AND li.id = f.interaction_id
+      ORDER BY f.timestamp ${direction}, f.id ${direction}`,
+    values: inner.values,
+  };
+}

@@ -6,11 +6,11 @@ import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
 import type {
-  ConversationSummary, EndUserOverview, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
+  ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
 import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listInteractionsQuery,
+  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery, LINKED_INTERACTION_COLUMNS,
   reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
@@ -59,6 +59,46 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
   async listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
     return this.all(listFeedbackQuery(SQLITE_DIALECT, projectId, filter, page, pendingCutoff)).map(feedbackFromRow);
   }
+
+  /**
+   * Rows as arrays (better-sqlite3's raw mode), read by column position: an export reads millions
+   * of them, and building an object per row first cost as much again as the query.
+   */
+  async listFeedbackWithInteractions(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackWithInteraction[]> {
+    const q = listFeedbackWithInteractionsQuery(SQLITE_DIALECT, projectId, filter, page, pendingCutoff);
+    const statement = this.read(q.text);
+    let at = this.positions.get(statement);
+    if (!at) {
+      at = new Map(statement.columns().map((c, k) => [c.name, k]));
+      this.positions.set(statement, at);
+      statement.raw(true);
+    }
+    const p = at;
+    const col = (name: string) => p.get(name)!;
+    const [id, project, eventId, slug, text, value, endUser, timestamp, status, link, interactionId, linkedTimeEnd, interactionRef, inputHash, outputHash,
+      conversationId, flags, piiRemoved, pii, receivedAt, traceRef, spanRef] = ['id', 'project_id', 'event_id', 'slug', 'text', 'value', 'end_user',
+      'timestamp', 'status', 'link', 'interaction_id', 'linked_time_end', 'interaction_ref', 'input_hash', 'output_hash', 'conversation_id', 'flags',
+      'pii_removed', 'pii', 'received_at', 'trace_ref', 'span_ref'].map(col) as number[];
+    const li = LINKED_INTERACTION_COLUMNS.map((c) => col(`li_${c}`));
+    return (statement.all(bindings(q.values)) as unknown[][]).map((r) => ({
+      feedback: {
+        id: r[id!] as string, projectId: r[project!] as string, eventId: r[eventId!] as string | null, slug: r[slug!] as FeedbackRecord['slug'],
+        text: r[text!] as string | null, value: r[value!] as number | null, endUser: r[endUser!] as string, timestamp: r[timestamp!] as number,
+        status: r[status!] as FeedbackRecord['status'], link: r[link!] as FeedbackRecord['link'], interactionId: r[interactionId!] as string | null,
+        linkedTimeEnd: r[linkedTimeEnd!] as number | null, interactionRef: r[interactionRef!] as string | null, inputHash: r[inputHash!] as string | null,
+        outputHash: r[outputHash!] as string | null, conversationId: r[conversationId!] as string | null, flags: JSON.parse(r[flags!] as string),
+        piiRemoved: r[piiRemoved!] === 1, pii: JSON.parse(r[pii!] as string), receivedAt: r[receivedAt!] as number,
+        traceRef: r[traceRef!] as string | null, spanRef: r[spanRef!] as string | null,
+      },
+      interaction: r[li[0]!] === null ? null : {
+        id: r[li[0]!] as string, conversationId: r[li[1]!] as string, endUser: r[li[2]!] as string, input: r[li[3]!] as string | null,
+        output: r[li[4]!] as string | null, model: r[li[5]!] as string | null, featureFlags: JSON.parse(r[li[6]!] as string),
+        tags: JSON.parse(r[li[7]!] as string), timeStart: r[li[8]!] as number, timeEnd: r[li[9]!] as number,
+      },
+    }));
+  }
+
+  private readonly positions = new WeakMap<Database.Statement, Map<string, number>>();
 
   async listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options: { withoutFeedback?: boolean } = {}): Promise<InteractionRecord[]> {
     return this.all(listInteractionsQuery(SQLITE_DIALECT, projectId, filter, page, options.withoutFeedback === true)).map(interactionFromRow);

@@ -14,7 +14,7 @@ import type { FeedbackRecord, FeedbackSlug, InteractionRecord, InteractionSummar
 import { noInteractionFilter, type FeedbackFilter, type InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core/rollups.js';
 import type {
-  ApiKeyRecord, ConversationSummary, EndUserOverview, LinkUpdate, PageQuery, ProjectRecord, ReactedCandidate, RollupBucket, RollupQuery, RollupRow,
+  ApiKeyRecord, ConversationSummary, EndUserOverview, FeedbackWithInteraction, LinkUpdate, PageQuery, ProjectRecord, ReactedCandidate, RollupBucket, RollupQuery, RollupRow,
   Storage, StorageCapabilities, StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
@@ -314,6 +314,9 @@ export class SqliteStorage implements Storage {
   // ---- the read side (sqlite-reads.ts) ----
   listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
     return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
+  }
+  listFeedbackWithInteractions(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackWithInteraction[]> {
+    return this.reads.listFeedbackWithInteractions(projectId, filter, page, pendingCutoff);
   }
   listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
     return this.reads.listInteractions(projectId, filter, page, options);
