@@ -1,5 +1,6 @@
 // Retention (FEEDLOOP_RETENTION): what is older than the retention period is deleted in the
-// background, in small transactions with pauses between them, so ingestion never waits long.
+// background, in small transactions with pauses between them sized to hold the writer for at most
+// a fifth of the time, so ingestion never waits long.
 // An interaction expires when its time_end is before the cut-off, with every feedback linked to
 // it; pending and orphaned feedback by its own timestamp; tag updates by theirs. Rollups stay exact:
 // the tracker removes each expired row's contribution in the same transaction, so statistics cover
@@ -10,10 +11,15 @@ import { RollupTracker } from './rollup-tracker.js';
 export interface RetentionResult { interactions: number; feedback: number; tag_updates: number }
 
 export interface RetentionOptions {
-  /** Rows per transaction (default 500). */
+  /** Rows per transaction (default 200). */
   batch?: number;
-  /** Pause between two transactions, so that ingestion goes first (default 10 ms). */
+  /** The least pause between two transactions (default 10 ms). */
   pauseMs?: number;
+  /**
+   * The share of time retention may hold the writer (default 0.2): after a transaction that took
+   * d ms it pauses d × (1 / share − 1), so that ingestion gets the rest whatever the machine's speed.
+   */
+  share?: number;
   /** Stops between two transactions (server shutdown). */
   signal?: AbortSignal;
   /** Only these projects (default: every project). */
@@ -28,14 +34,21 @@ async function lockUsers(tx: StorageTransaction, projectId: string, users: Itera
 
 /** Deletes, in every project, what is older than `cutoff`; returns what it deleted. */
 export async function applyRetention(storage: Storage, cutoff: number, options: RetentionOptions = {}): Promise<RetentionResult> {
-  const batch = options.batch ?? 500;
-  const pause = options.pauseMs ?? 10;
+  const batch = options.batch ?? 200;
+  const share = Math.min(1, Math.max(0.01, options.share ?? 0.2));
+  /** Runs one transaction, then pauses for the writer's other users. */
+  const step = async <T>(work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await work();
+    await sleep(Math.max(options.pauseMs ?? 10, (performance.now() - started) * (1 / share - 1)));
+    return result;
+  };
   const total: RetentionResult = { interactions: 0, feedback: 0, tag_updates: 0 };
   const stopped = () => options.signal?.aborted === true;
   for (const p of options.projectIds ?? (await storage.listProjects()).map((project) => project.id)) {
     // Interactions, each with the feedback linked to it.
     for (let more = true; more && !stopped();) {
-      more = await storage.transaction(async (tx) => {
+      more = await step(() => storage.transaction(async (tx) => {
         const due = await tx.findInteractionsEndedBefore(p, cutoff, batch);
         if (due.length === 0) return false;
         const ids = due.map((i) => i.id);
@@ -51,12 +64,11 @@ export async function applyRetention(storage: Storage, cutoff: number, options: 
         total.interactions += await tx.deleteInteractions(p, ids);
         await tx.dropEmptyRollups(await rollups.flush());
         return due.length === batch;
-      });
-      if (more) await sleep(pause);
+      }));
     }
     // Feedback that never linked (pending, orphaned), by its own timestamp.
     for (let more = true; more && !stopped();) {
-      more = await storage.transaction(async (tx) => {
+      more = await step(() => storage.transaction(async (tx) => {
         const due = await tx.findUnlinkedFeedbackBefore(p, cutoff, batch);
         if (due.length === 0) return false;
         await lockUsers(tx, p, due.map((f) => f.endUser));
@@ -68,14 +80,12 @@ export async function applyRetention(storage: Storage, cutoff: number, options: 
         total.feedback += await tx.deleteFeedback(p, rows.map((f) => f.id));
         await tx.dropEmptyRollups(await rollups.flush());
         return due.length === batch;
-      });
-      if (more) await sleep(pause);
+      }));
     }
     for (let more = true; more && !stopped();) {
-      const deleted = await storage.transaction((tx) => tx.deleteTagUpdatesBefore(p, cutoff, batch));
+      const deleted = await step(() => storage.transaction((tx) => tx.deleteTagUpdatesBefore(p, cutoff, batch)));
       total.tag_updates += deleted;
       more = deleted === batch;
-      if (more) await sleep(pause);
     }
   }
   return total;

@@ -101,24 +101,8 @@ export class WalSync {
    * transactions, after which the WAL can start over.
    */
   checkpoint(runBetweenTransactions: (tail: () => Promise<void>) => Promise<void>, pin: () => () => void): Promise<void> {
-    const commits = this.commitsSinceCheckpoint;
     const run = async () => {
-      // A failed background step (the thread could not start, say) leaves it all to the tail.
-      let previous = 0;
-      let lastFresh = Infinity;
-      for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
-        const { log } = await this.background.checkpoint().catch((error: unknown) => {
-          this.warn('background checkpoint failed; its frames are copied while writes wait instead', error);
-          return { log: previous };
-        });
-        if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(this.checkpointFrames / Math.max(1, log / Math.max(1, commits)))));
-        // Frames this round found beyond the last one's: few enough for the tail, or no fewer than
-        // before (writes outrun the copying, so more rounds would only let the WAL grow).
-        const fresh = log - previous;
-        if (fresh <= TAIL_FRAMES || fresh >= lastFresh) break;
-        lastFresh = fresh;
-        previous = log;
-      }
+      await this.backgroundRounds();
       await runBetweenTransactions(async () => {
         await this.durable();
         await this.copyTail(pin);
@@ -127,6 +111,27 @@ export class WalSync {
     const running = run().finally(() => { this.running = null; });
     this.running = running;
     return running;
+  }
+
+  /** Copies what the WAL holds on the background thread, in rounds, while writes go on. */
+  private async backgroundRounds(): Promise<void> {
+    const commits = this.commitsSinceCheckpoint;
+    // A failed background step (the thread could not start, say) leaves it all to the tail.
+    let previous = 0;
+    let lastFresh = Infinity;
+    for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
+      const { log } = await this.background.checkpoint().catch((error: unknown) => {
+        this.warn('background checkpoint failed; its frames are copied while writes wait instead', error);
+        return { log: previous };
+      });
+      if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(this.checkpointFrames / Math.max(1, log / Math.max(1, commits)))));
+      // Frames this round found beyond the last one's: few enough for the tail, or no fewer than
+      // before (writes outrun the copying, so more rounds would only let the WAL grow).
+      const fresh = log - previous;
+      if (fresh <= TAIL_FRAMES || fresh >= lastFresh) break;
+      lastFresh = fresh;
+      previous = log;
+    }
   }
 
   /** Resolves when no checkpoint is under way. */
@@ -164,6 +169,8 @@ export class WalSync {
     while (this.running) await this.running.catch(() => undefined);
     let emptied = false;
     const run = async () => {
+      // Most frames are copied on the background thread first; writes wait only for the tail.
+      await this.backgroundRounds();
       for (let attempt = 0; attempt < 20 && !emptied; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, 250));
         await runBetweenTransactions(async () => {
