@@ -92,7 +92,10 @@ async function timedChild(args: string[], env: Record<string, string>): Promise<
   child.stderr.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-20_000); });
   let peakMb = 0;
   const sample = setInterval(() => {
-    try { peakMb = Math.max(peakMb, memoryOf(child.pid!).peakMb); } catch { /* exited */ }
+    try {
+      const { peakMb: now } = memoryOf(child.pid!);
+      if (Number.isFinite(now)) peakMb = Math.max(peakMb, now);
+    } catch { /* exited */ }
   }, 50);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(sample);

@@ -11,7 +11,7 @@ import { RollupTracker } from './rollup-tracker.js';
 export interface RetentionResult { interactions: number; feedback: number; tag_updates: number }
 
 export interface RetentionOptions {
-  /** Rows per transaction (default 200). */
+  /** Rows per transaction (default 100). */
   batch?: number;
   /** The least pause between two transactions (default 10 ms). */
   pauseMs?: number;
@@ -34,7 +34,7 @@ async function lockUsers(tx: StorageTransaction, projectId: string, users: Itera
 
 /** Deletes, in every project, what is older than `cutoff`; returns what it deleted. */
 export async function applyRetention(storage: Storage, cutoff: number, options: RetentionOptions = {}): Promise<RetentionResult> {
-  const batch = options.batch ?? 200;
+  const batch = options.batch ?? 100;
   const share = Math.min(1, Math.max(0.01, options.share ?? 0.2));
   /** Runs one transaction, then pauses for the writer's other users. */
   const step = async <T>(work: () => Promise<T>): Promise<T> => {
