@@ -9,6 +9,7 @@ import { detectDatesOfBirth } from './dates-of-birth.js';
 import { detectIdentityDocuments } from './identity-documents.js';
 import { detectNumbers, mayHaveIpv6 } from './numbers.js';
 import { detectPersons } from './person-names.js';
+import { detectPostalAddresses } from './postal-addresses.js';
 import { detectSecrets } from './secrets.js';
 import { detectStreetAddresses } from './street-addresses.js';
 import { textStats } from './scan.js';
@@ -28,9 +29,10 @@ export function detectPii(text: string): Span[] {
   detectSecrets(text, spans, stats.longestWordRun);
   detectEmails(text, spans);
   if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
+  if (digits >= 4) detectIdentityDocuments(text, spans);
   if (digits >= 1) {
-    if (stats.longestCodeRun >= 6) detectIdentityDocuments(text, spans);
     detectStreetAddresses(text, spans);
+    detectPostalAddresses(text, spans);
   }
   if (digits >= 4) detectDatesOfBirth(text, spans);
   if (digits >= 7) detectPhones(text, spans);
