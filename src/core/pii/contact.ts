@@ -49,9 +49,10 @@ const LANGS: readonly Lang[] = ['it', 'fr', 'de', 'es', 'pt', 'nl', 'pl', 'en'];
 
 // A handful of frequent function words per chat language; the most frequent language wins.
 const LANG_WORDS =
-  /(?<![\p{L}])(?:(il|della|che|sono|mio|mia|non|gli|questo|perché|ciao|grazie|numero|chiamami)|(les|des|est|je|mon|pour|avec|pas|vous|c'est|du|merci|numéro|appelle)|(der|die|das|und|ist|ich|mein|meine|nicht|mit|für|bitte|danke|nummer)|(el|los|las|para|por|está|del|gracias|número|llámame|tengo)|(não|você|meu|minha|obrigad[oa]|também|uma|são|ligue|olá|é)|(het|een|ik|niet|mijn|bedankt|graag|wij|jullie|bel|ons)|(jest|się|nie|mój|moja|dzięki|proszę|czy|jestem|numer|tak)|(the|and|is|my|to|for|with|you|of|please|me))(?![\p{L}])/giu;
+  /(?<![\p{L}])(?:(il|della|che|sono|mio|mia|non|gli|questo|perché|ciao|grazie|numero|chiamami)|(les|des|est|je|mon|pour|avec|pas|vous|c'est|du|merci|numéro|appelle)|(der|die|das|und|ist|ich|mein|meine|nicht|mit|für|bitte|danke|nummer)|(el|los|las|para|por|está|del|gracias|número|llámame|tengo|y|es|puedes|pero|muy|cómo|qué|hola|móvil|teléfono|dirección|tienda)|(não|você|meu|minha|obrigad[oa]|também|uma|são|ligue|olá|é)|(het|een|ik|niet|mijn|bedankt|graag|wij|jullie|bel|ons)|(jest|się|nie|mój|moja|dzięki|proszę|czy|jestem|numer|tak)|(the|and|is|my|to|for|with|you|of|please|me))(?![\p{L}])/giu;
 
-function guessLanguage(text: string): Lang {
+/** The text's language, or null when none of the words says. */
+function guessLanguage(text: string): Lang | null {
   const tally = [0, 0, 0, 0, 0, 0, 0, 0];
   LANG_WORDS.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -67,7 +68,7 @@ function guessLanguage(text: string): Lang {
   }
   let best = 7;
   for (let i = 0; i < 7; i++) if ((tally[i] ?? 0) > (tally[best] ?? 0)) best = i;
-  return LANGS[best] ?? 'en';
+  return (tally[best] ?? 0) === 0 ? null : (LANGS[best] ?? null);
 }
 
 // National numbers with a trunk 0, by country: the digit counts they can have.
@@ -87,6 +88,7 @@ const NO_TRUNK_SHAPES: readonly [CountryCode, RegExp][] = [
   ['NO', /^[2-9]\d{7}$/], ['DK', /^[2-9]\d{7}$/], ['IN', /^[6-9]\d{9}$/], ['BR', /^[1-9]{2}9?\d{8}$/], ['CN', /^1[3-9]\d{9}$/],
   ['SE', /^7\d{8}$/],
 ];
+const ANY_COUNTRY: readonly CountryCode[] = NO_TRUNK_SHAPES.map(([country]) => country);
 // Brazilian "(11) 98765-4321": a two-digit area code in parentheses, no trunk.
 const BR_AREA = /^\(\d{2}\) ?9?\d{4}-?\d{4}$/;
 
@@ -123,7 +125,7 @@ function validIn(candidate: string, country: CountryCode): boolean {
 
 interface PhoneContext {
   text: string;
-  lang: Lang | null;
+  lang: Lang | null | undefined;
   /** Countries tried first: the configured default region, then those of the text's language. */
   preferred: readonly CountryCode[] | null;
   defaultRegion: CountryCode | undefined;
@@ -131,8 +133,9 @@ interface PhoneContext {
 
 function preferredCountries(ctx: PhoneContext): readonly CountryCode[] {
   if (ctx.preferred) return ctx.preferred;
-  const lang = (ctx.lang ??= guessLanguage(ctx.text));
-  const list = LANG_COUNTRIES[lang];
+  if (ctx.lang === undefined) ctx.lang = guessLanguage(ctx.text);
+  // Unknown language: English-speaking countries first, and no country is ruled out for bare numbers.
+  const list = ctx.lang === null ? [...LANG_COUNTRIES.en, ...ANY_COUNTRY] : LANG_COUNTRIES[ctx.lang];
   ctx.preferred = ctx.defaultRegion && !list.includes(ctx.defaultRegion) ? [ctx.defaultRegion, ...list] : list;
   return ctx.preferred;
 }
@@ -193,7 +196,7 @@ const ARITHMETIC_BEFORE = /(?:(?:^|[\d\s])=|[*×÷<>]|\d\s*[+-]|\d\/)\s*$/;
 
 /** `out` may already hold validated spans (cards, IPs, SSNs, dates): candidates inside them are skipped. */
 export function detectPhones(text: string, out: Span[], defaultRegion?: CountryCode): void {
-  const ctx: PhoneContext = { text, lang: null, preferred: null, defaultRegion };
+  const ctx: PhoneContext = { text, lang: undefined, preferred: null, defaultRegion };
   const taken = out.length;
   for (const m of execAll(PHONE_CANDIDATE, text)) {
     const candidate = m[0];

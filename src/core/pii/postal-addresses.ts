@@ -53,7 +53,7 @@ const ADDRESS_LOWER = new Set(
   ('ul. ul al. al os. os pl. m. m apto apto. ap. ap apt apt. app. rue avenue av. allée chemin impasse quai boulevard bd route ' +
     'place cours via viale corso piazza piazzale largo vicolo calle avenida avda. rua travessa praça straat weg laan ' +
     'de da do dos das del della delle dei degli di la le les des du van der den het y e et i bis ter no. no nr nr. n. n° nº ' +
-    'izq. izq dcha. dcha esq. esq dto. piso bât. bat. étage am an im auf zum zur of the on upon - – — / & c/ s/n ' +
+    'izq. izq dcha. dcha esq. esq dto. piso bât. bat. étage am an im auf zum zur - – — / & c/ s/n ' +
     'road street lane drive avenue way close court crescent place grove terrace gardens parade st. rd. ave. dr.').split(' '),
 );
 /** Words that make a comma segment part of the address even without a number: buildings and units. */
@@ -117,12 +117,12 @@ function addressStart(text: string, postcodeStart: number, strong: boolean): num
       const token = tokens[j]!;
       const isLastOfSegment = j === i;
       const raw = token.text;
-      if (!isLastOfSegment && /[,;]$/.test(raw)) break; // previous segment
-      if (/:$/.test(raw)) {
+      if (!isLastOfSegment && /,$/.test(raw)) break; // previous segment
+      if (/[:;]$/.test(raw)) {
         complete = false;
         break;
       }
-      const core = raw.replace(/[,;]+$/, '');
+      const core = raw.replace(/,+$/, '');
       if (!isLastOfSegment && endsSentence(core)) {
         complete = false;
         break;
@@ -140,7 +140,7 @@ function addressStart(text: string, postcodeStart: number, strong: boolean): num
     if (digitSegmentSeen && !segmentHasDigit && !segmentBuilding) break;
     start = segmentStart;
     for (let k = j + 1; k <= i; k++) {
-      const core = tokens[k]!.text.replace(/[,;]+$/, '');
+      const core = tokens[k]!.text.replace(/,+$/, '');
       if (/\d/.test(core)) hasNumber = true;
       else if (/^\p{Lu}/u.test(core) || CJK.test(core)) hasName = true;
     }
@@ -152,7 +152,7 @@ function addressStart(text: string, postcodeStart: number, strong: boolean): num
   if (!strong && !startsSegment && segments < 2) return -1;
   // Leading particles are not part of the address ("de Vries" aside, "of 12 ..." starts at 12).
   while (start < postcodeStart) {
-    const m = /^(?:de|da|do|of|the|y|e|et|i|-|–|—|\/|&)\s+/.exec(text.slice(start, postcodeStart));
+    const m = /^(?:de|da|do|y|e|et|i|-|–|—|\/|&)\s+/.exec(text.slice(start, postcodeStart));
     if (!m) break;
     start += m[0].length;
   }
