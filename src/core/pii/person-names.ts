@@ -28,7 +28,9 @@ const NOT_PERSON_WORDS = new Set(
     'via viale corso piazza calle avenida rue strasse straße platz san santa saint sankt st. fort port cape monte lago rio ' +
     'republic kingdom empire war revolution treaty carta wall gate palace castle temple stadium arena theater theatre opera ' +
     'team club fc united city express mail pay wallet card bank sales support marketing finance design research ' +
-    'whisky whiskey wine beer vodka gin rum').split(' '),
+    'whisky whiskey wine beer vodka gin rum ' +
+    'gare bahnhof hauptbahnhof stazione estación estacion estação estacao dworzec aeroporto aéroport aeropuerto flughafen lotnisko ' +
+    'airport metro subway tube line terminal plaza mall market quarter district perfume fragrance collection edition model series').split(' '),
 );
 
 /** Capitalised words that introduce a name: titles, greetings, German relation nouns, labels. */
@@ -38,19 +40,21 @@ const LEAD_WORDS = new Set(
     'hallo liebe lieber hola querido querida estimado estimada thanks cheers grazie merci danke gracias ' +
     'kollege kollegin nachbar nachbarin freund freundin chef chefin bruder schwester vater mutter mann sohn tochter onkel tante ' +
     'vermieter vermieterin mieter mieterin kunde kundin anwalt anwältin arzt ärztin chefe contact contatto kontakt titular attn ' +
-    'name nome nom nombre buyer seller owner tenant landlord neighbor neighbour colleague friend boss manager coach').split(' '),
+    'name nome nom nombre buyer seller owner tenant landlord neighbor neighbour colleague friend boss manager coach ' +
+    'olá ola oi prezado prezada senhor senhora dona hoi beste geachte heer mevrouw meneer dhr mevr mw ' +
+    'cześć czesc witam witaj szanowny szanowna szanowni pan pani panie panu panem pana panią drogi droga').split(' '),
 );
 
 const GREETING_WORDS =
-  'hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn|to|from|cc|for';
+  'olá|ola|oi|prezad[oa]|senhor|senhora|sr\\.?|sra\\.?|dona|obrigad[oa]|hoi|beste|geachte|heer|mevrouw|meneer|dhr|mevr|mw|cześć|czesc|witam|witaj|dzień dobry|szanown[yai]|drog[ia]|pan|pani|panie|panu|panem|pana|panią|dziękuję|dzięki|hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn|to|from|cc|for';
 const INTRODUCTION_WORDS =
-  "my name is|my name's|i am|i'm|im|this is|it's|call me|name:|named|called|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy";
+  "my name is|my name's|i am|i'm|im|this is|it's|its|call me|name:|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy|sou|sou o|sou a|eu sou|meu nome é|me chamo|chamo-me|ik ben|ik heet|mijn naam is|jestem|nazywam się|mam na imię|to ja";
 const RELATION_NOUNS =
   'neighbou?r|colleague|co-?worker|coworker|friend|boss|manager|landlord|landlady|tenant|roommate|flatmate|wife|husband|partner|fiancée?|son|daughter|brother|sister|mom|mum|mother|dad|father|aunt|uncle|cousin|niece|nephew|grandma|grandmother|grandpa|grandfather|grandson|granddaughter|boyfriend|girlfriend|coach|teacher|tutor|doctor|dentist|therapist|lawyer|attorney|accountant|babysitter|nanny|client|customer|student|employee|hire|assistant|contractor|plumber|electrician|realtor|agent|supervisor|mentor|buyer|seller|owner|guest|patient|kid|child|stepson|stepdaughter|ex|midwife|nurse|caregiver|carer|housekeeper|cleaner|gardener|driver|mechanic|vet|pediatrician|paediatrician|physio|physiotherapist|trainer|instructor|professor|principal|headteacher|pastor|priest|classmate|housemate|spouse|fiance|stepmother|stepfather|stepmom|stepdad|godmother|godfather|grandchild|mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law|recruiter|interviewer|intern|referee|notary|broker|banker|advisor|adviser|consultant|photographer|caterer|planner|neighbours|neighbors|parents|kids|children|friends|colleagues';
 const RELATION_NOUNS_OTHER_LANGS =
-  'vicin[oa]|collega|amic[oa]|capo|fratello|sorella|padre|madre|papà|mamma|marito|moglie|figli[oa]|zi[oa]|cugin[oa]|nonn[oa]|commercialista|avvocato|medico|dottore|proprietari[oa]|inquilin[oa]|cliente|voisin|voisine|collègue|ami|amie|patron|patronne|frère|sœur|soeur|père|mère|mari|femme|fils|fille|oncle|tante|propriétaire|locataire|client|avocat|médecin|nachbar|nachbarin|kollege|kollegin|freund|freundin|chef|chefin|bruder|schwester|vater|mutter|mann|sohn|tochter|onkel|vermieter|vermieterin|mieter|mieterin|kunde|kundin|anwalt|arzt|ärztin|vecin[oa]|compañer[oa]|amig[oa]|jef[ea]|herman[oa]|marido|esposa|espos[oa]|hij[oa]|tí[oa]|prim[oa]|abuel[oa]|casero|casera|abogad[oa]|médico|suegr[oa]|novi[oa]|suocer[oa]|fidanzat[oa]|belle-mère|beau-père|belle-sœur|beau-frère|schwiegermutter|schwiegervater|chefe|cognat[oa]|cuñad[oa]|infermier[ea]|ostetrica|badante|tata|maestr[oa]|professor[ea]|insegnante|allenatore|idraulico|elettricista|inquilini|vicini|colleghi|amici|sage-femme|infirmière|infirmier|nounou|professeur|prof|coiffeur|coiffeuse|plombier|garagiste|pédiatre|dentiste|notaire|enfermer[oa]|niñera|profesor[a]?|entrenador[a]?|fontanero|dentista|pediatra|notario|abogado|contable|gestor[a]?|vecinos|amigos|compañeros';
+  'vicin[oa]|collega|amic[oa]|capo|fratello|sorella|padre|madre|papà|mamma|marito|moglie|figli[oa]|zi[oa]|cugin[oa]|nonn[oa]|commercialista|avvocato|medico|dottore|proprietari[oa]|inquilin[oa]|cliente|voisin|voisine|collègue|ami|amie|patron|patronne|frère|sœur|soeur|père|mère|mari|femme|fils|fille|oncle|tante|propriétaire|locataire|client|avocat|médecin|nachbar|nachbarin|kollege|kollegin|freund|freundin|chef|chefin|bruder|schwester|vater|mutter|mann|sohn|tochter|onkel|vermieter|vermieterin|mieter|mieterin|kunde|kundin|anwalt|arzt|ärztin|vecin[oa]|compañer[oa]|amig[oa]|jef[ea]|herman[oa]|marido|esposa|espos[oa]|hij[oa]|tí[oa]|prim[oa]|abuel[oa]|casero|casera|abogad[oa]|médico|suegr[oa]|novi[oa]|suocer[oa]|fidanzat[oa]|belle-mère|beau-père|belle-sœur|beau-frère|schwiegermutter|schwiegervater|chefe|cognat[oa]|cuñad[oa]|infermier[ea]|ostetrica|badante|tata|maestr[oa]|professor[ea]|insegnante|allenatore|idraulico|elettricista|inquilini|vicini|colleghi|amici|sage-femme|infirmière|infirmier|nounou|professeur|prof|coiffeur|coiffeuse|plombier|garagiste|pédiatre|dentiste|notaire|enfermer[oa]|niñera|profesor[a]?|entrenador[a]?|fontanero|dentista|pediatra|notario|abogado|contable|gestor[a]?|vecinos|amigos|compañeros|vizinh[oa]|colega|chefe|irmã|irmão|pai|mãe|mulher|filh[oa]|av[óô]|sogr[oa]|namorad[oa]|senhorio|senhoria|advogad[oa]|médic[oa]|buurman|buurvrouw|collega|vriend|vriendin|baas|broer|zus|zuster|vader|moeder|man|vrouw|zoon|dochter|oom|neef|nicht|opa|oma|huisbaas|verhuurder|advocaat|dokter|huisarts|leraar|lerares|klant|sąsiad|sąsiadka|sasiad|kolega|koleżanka|przyjaciel|przyjaciółka|szef|szefowa|brat|siostra|ojciec|matka|mama|tata|mąż|żona|syn|córka|wujek|ciocia|babcia|dziadek|teściowa|teść|chłopak|dziewczyna|właściciel|właścicielka|prawnik|lekarz|lekarka|nauczyciel|nauczycielka|klientka';
 const SIGN_OFF_WORDS =
-  'thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos';
+  'cumprimentos|atenciosamente|abraços|abraço|beijos|met vriendelijke groet|vriendelijke groet|hartelijke groet|groeten|groetjes|groet|pozdrawiam|z poważaniem|serdecznie pozdrawiam|pozdrowienia|thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos';
 
 const GREETING_OR_TITLE = new RegExp(`(?:^|[\\s"'(«“])(?:${GREETING_WORDS})\\.?,?\\s*$`, 'i');
 const INTRODUCTION = new RegExp(`(?:^|[^\\p{L}'’])(?:${INTRODUCTION_WORDS})\\s*$`, 'iu');
@@ -59,10 +63,10 @@ const RELATION = new RegExp(
   'iu',
 );
 const RELATION_OTHER_LANGS = new RegExp(
-  `(?:^|[^\\p{L}])(?:mio|mia|il mio|la mia|al mio|alla mia|del mio|della mia|mon|ma|mes|notre|mein|meine|meinem|meiner|meinen|unser|unsere|mi|mis|nuestro|nuestra)\\s+(?:nuovo\\s+|nuova\\s+)?(?:${RELATION_NOUNS_OTHER_LANGS})\\s*,?\\s*$`,
+  `(?:^|[^\\p{L}])(?:mio|mia|il mio|la mia|al mio|alla mia|del mio|della mia|mon|ma|mes|notre|mein|meine|meinem|meiner|meinen|unser|unsere|mi|mis|nuestro|nuestra|meu|minha|o meu|a minha|nosso|nossa|mijn|onze|ons|mój|moja|moje|mojego|mojej|mojemu|moim|moją|nasz|nasza|naszego|naszej)\\s+(?:nuovo\\s+|nuova\\s+)?(?:${RELATION_NOUNS_OTHER_LANGS})\\s*,?\\s*$`,
   'iu',
 );
-const LABEL = /(?:^|[^\p{L}])(?:name|full name|contact|contatto|nome|nom|nombre|titular|vorname|nachname|kontakt|ansprechpartner|attn|attention|from|to|cc|buyer|seller|owner|tenant|guest|patient|passenger|recipient|sender|signed|firma|signature|employee|customer|client|author)\s*["']?\s*[:=]\s*["']?\s*$/iu;
+const LABEL = /(?:^|[^\p{L}])(?:(?:first|last|given|family|full|display|middle|contact|customer|sender|recipient|user|account|card|holder)[ _-]?name|surname|cognome|prénom|prenom|apellidos?|nazwisko|imię|imie|voornaam|achternaam|sobrenome|naam|name|full name|contact|contatto|nome|nom|nombre|titular|vorname|nachname|kontakt|ansprechpartner|attn|attention|from|to|cc|buyer|seller|owner|tenant|guest|patient|passenger|recipient|sender|signed|firma|signature|employee|customer|client|author)\s*["']?\s*[:=]\s*["']?\s*$/iu;
 
 /** Expands a small alternation ("neighbou?r|vicin[oa]|sig\\.ra") into the words it matches. */
 function expandAlternation(source: string): string[] {
@@ -126,20 +130,73 @@ const WEAK_CUE_BEFORE =
 const PUBLIC_CUE_BEFORE =
   /(?:who (?:was|is|were)|chi (?:era|è|fu)|qui (?:était|est|fut)|wer (?:war|ist)|quién (?:fue|era|es)|quotes? (?:by|from)|books? by|novels? by|poems? by|songs? by|works? (?:by|of)|biography of|life of|paintings? by|theory of|according to|written by|directed by|composed by|painted by)\s*$/i;
 const SIGNATURE_BEFORE = new RegExp(
-  `(?:(?:thanks|thank you|cheers|regards|sincerely|yours|love|grazie|saluti|merci|cordialement|amitiés|danke|grüße|gracias|saludos|atentamente|abrazos)[^\\n]{0,40}\\n\\s*$)|(?:${SIGN_OFF_WORDS}|-|—|–)[,!.]?\\s*\\n?\\s*$`,
+  `(?:(?:thanks|thank you|cheers|regards|sincerely|yours|love|grazie|saluti|merci|cordialement|amitiés|danke|grüße|gracias|saludos|atentamente|abrazos|cumprimentos|atenciosamente|groet|groeten|pozdrawiam|poważaniem)[^\\n]{0,40}\\n\\s*$)|(?:${SIGN_OFF_WORDS}|-|—|–)[,!.]?\\s*\\n?\\s*$`,
   'i',
 );
 
 /** Sentence starts that ask about something (not a writing task about one's own contacts). */
 const QUESTION_START =
-  /^[\s"'«“¿¡*(-]*(?:who|whom|whose|what|why|when|where|which|how|was|is|did|were|does|do|are|has|had|chi|che|cosa|perché|perche|qual[ei]?|quando|dove|come|quant[oiae]|era|è|fu|qui|que|quoi|quel|quelle|quels|quelles|pourquoi|quand|où|comment|combien|est-ce|wer|warum|wann|wo|wie|welche[rsnm]?|ist|hat|hatte|war|sind|quién|quien|quiénes|qué|por qué|porque|cuál|cual|cuándo|dónde|cómo|cuánt[oa]s?|fue|es)(?![\p{L}])/iu;
+  /^[\s"'«“¿¡*(-]*(?:who|whom|whose|what|why|when|where|which|how|was|is|did|were|does|do|are|has|had|chi|che|cosa|perché|perche|qual[ei]?|quando|dove|come|quant[oiae]|era|è|fu|qui|que|quoi|quel|quelle|quels|quelles|pourquoi|quand|où|comment|combien|est-ce|wer|warum|wann|wo|wie|welche[rsnm]?|ist|hat|hatte|war|sind|quién|quien|quiénes|qué|por qué|porque|cuál|cual|cuándo|dónde|cómo|cuánt[oa]s?|fue|es|kto|kim|co|czy|dlaczego|jak|gdzie|kiedy|ile|który|która|które|wie|wat|waarom|wanneer|waar|hoe|welke|wat is|quem|quando|onde|porquê|por que|qual|quais|foi|era)(?![\p{L}])/iu;
+/** English "I" (case-sensitive: Polish and Catalan "i" is "and"). */
+const PERSONAL_I = /(?<![\p{L}])I(?![\p{L}])/u;
 /** First/second person or relation words that make a sentence about the writer's own life. */
 const PERSONAL_MARKER =
-  /(?<![\p{L}])(?:i|i'm|i've|i'd|me|my|mine|we|our|us|your|mio|mia|miei|mie|mi|io|noi|nostr[oaie]|ho|sono|je|j['’]\p{L}*|moi|mon|ma|mes|nous|notre|nos|ich|mich|mir|mein\p{L}*|wir|uns|unser\p{L}*|yo|mis|nuestr[oa]s?|tengo|soy|friend|colleague|neighbou?r|boss|client|customer|landlord|tenant|wife|husband|son|daughter|mom|mum|dad|brother|sister)(?![\p{L}])/iu;
+  /(?<![\p{L}])(?:i (?:am|was|have|had|need|want|met|know|think|can|will|would|live)|i'm|i've|i'd|me|my|mine|we|our|us|your|mio|mia|miei|mie|mi|io|noi|nostr[oaie]|ho|sono|je|j['’]\p{L}*|moi|mon|ma|mes|nous|notre|nos|ich|mich|mir|mein\p{L}*|wir|uns|unser\p{L}*|yo|mis|nuestr[oa]s?|tengo|soy|eu|meu|minha|nós|ik|mijn|wij|ons|onze|ja|mój|moja|mnie|mi|nasz|nasza|friend|colleague|neighbou?r|boss|client|customer|landlord|tenant|wife|husband|son|daughter|mom|mum|dad|brother|sister)(?![\p{L}])/iu;
 
 function lower(token: string): string {
   return token.toLowerCase();
 }
+
+const NAME_BITS = IS_FIRST | IS_SURNAME | IS_ANY_NAME;
+
+// Polish declines names: "z Markiem Wiśniewskim", "do Anny Nowakowskiej", "Pani Agnieszce". These
+// endings map an inflected form back to the forms the lexicons hold (tried in order).
+const POLISH_ENDINGS: readonly [string, readonly string[]][] = [
+  ['skiego', ['ski']], ['skiemu', ['ski']], ['skim', ['ski', 'ska']], ['ską', ['ska']], ['skiej', ['ska']],
+  ['ckiego', ['cki']], ['ckiemu', ['cki']], ['ckim', ['cki', 'cka']], ['cką', ['cka']], ['ckiej', ['cka']],
+  ['dzkiego', ['dzki']], ['dzkim', ['dzki']], ['iem', ['', 'ek']], ['em', ['']], ['owi', ['']], ['ie', ['a', '']],
+  ['ce', ['ka']], ['dze', ['ga']], ['rze', ['ra', 'r']], ['cie', ['ta']], ['ę', ['a']], ['ą', ['a']], ['y', ['a']],
+  ['i', ['ia', 'a']], ['o', ['a']], ['u', ['']], ['a', ['', 'ek']],
+];
+
+/** Lexicon flags of a token, also for Polish case forms of names the lexicons know. */
+function nameFlags(key: string): number {
+  const flags = wordFlags(key);
+  if (flags & (NAME_BITS | IS_COMMON) || key.length < 4) return flags;
+  for (const [ending, bases] of POLISH_ENDINGS) {
+    if (!key.endsWith(ending)) continue;
+    const stem = key.slice(0, key.length - ending.length);
+    if (stem.length < 3) continue;
+    for (const base of bases) {
+      const f = wordFlags(stem + base);
+      if (f & NAME_BITS && !(f & IS_COMMON)) return f & NAME_BITS;
+    }
+  }
+  return flags;
+}
+
+// A verb of contact right before a lone capitalised name: "ask Will if ...", "Text Rose that ...".
+const CONTACT_VERB_BEFORE =
+  /(?:^|[^\p{L}])(?:ask|tell|text|call|email|e-mail|ping|remind|invite|thank|meet|message|cc|dm|ring|pay|assign(?:ed)? (?:it )?to|chiedi a|scrivi a|chiama|di' a|demande à|appelle|écris à|frag|sag|schreib|ruf|pregunta a|llama a|escribe a|dile a|pergunta a|liga para|liga à|vraag|bel|zapytaj|zadzwoń do|napisz do)\s+$/iu;
+// Weaker: prepositions and conjunctions; counts only for names that are not also words.
+const WEAK_VERB_BEFORE = /(?:^|[^\p{L}])(?:with|from|and|or|to|for|by|con|avec|mit|und|et|e|y|ou|of|en|i|z|ze|dla|od)\s+$/iu;
+// A verb of speech or action right after: "what Dmitri said", "Priya wants ...".
+const SPEECH_VERB_AFTER =
+  /^\s+(?:said|says|told|asked|wants|wanted|wrote|writes|mentioned|replied|thinks|thought|called|emailed|texted|sent|suggested|agreed|needs|needed|promised|is coming|sagt|meinte|hat gesagt|dice|ha detto|dit|a dit|dijo|disse|zei|powiedział|powiedziała|napisał|napisała)(?![\p{L}])/iu;
+
+/** A lone name mid-sentence with a verb of contact before it (or, `weakToo`, a preposition, or speech after). */
+function verbCue(text: string, start: number, end: number, weakToo: boolean): boolean {
+  const before = text.slice(Math.max(0, start - 24), start);
+  // Mid-sentence: a word right before, not a sentence end or line start.
+  if (!/[\p{L},]\s+$/u.test(before)) return false;
+  if (CONTACT_VERB_BEFORE.test(before)) return true;
+  if (!weakToo) return false;
+  return SPEECH_VERB_AFTER.test(text.slice(end, end + 24)) || (WEAK_VERB_BEFORE.test(before) && /^\s*(?:[,.!?;:)]|(?:and|or|i|y|e|et|und|en|oder|ou|o|lub|albo)\s|$)/.test(text.slice(end, end + 7)));
+}
+
+/** The word after the run names a place or thing: "Regent's Park", "Kennedy Airport", "Ford Mustang". */
+const WORD_AFTER = /^(?:['’]s)? (\p{L}+)/u;
+const THE_BEFORE = /(?:^|[^\p{L}])the\s+$/iu;
 
 function firstScoreOf(key: string, flags: number): number {
   if (flags & IS_FIRST) return 2;
@@ -328,8 +385,10 @@ function impersonalQuestion(ctx: Context, start: number, end: number): boolean {
     if (c === 46 && (to + 1 >= text.length || text.charCodeAt(to + 1) === 32 || text.charCodeAt(to + 1) === 10)) break;
     to++;
   }
-  if (!QUESTION_START.test(text.slice(from, start))) return false;
-  return !PERSONAL_MARKER.test(text.slice(from, to));
+  const clause = text.slice(from, start);
+  if (!QUESTION_START.test(clause) && !QUESTION_START.test(clause.slice(clause.lastIndexOf(',') + 1))) return false;
+  const sentence = text.slice(from, to);
+  return !PERSONAL_MARKER.test(sentence) && !PERSONAL_I.test(sentence);
 }
 
 function nameInEmail(ctx: Context, tokens: readonly string[]): boolean {
@@ -349,16 +408,24 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   // without a lexicon lookup (the lexicon maps are large and slow to probe).
   if (n === 1) {
     const start = run.starts[0] ?? 0;
-    if (!mayHaveStrongCue(text, start) && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens)) return;
+    if (!mayHaveStrongCue(text, start) && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens) && !verbCue(text, start, run.ends[0] ?? start, true)) return;
   }
   const keys: string[] = new Array<string>(n);
   const flags: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const key = lower(run.tokens[i] ?? '');
     keys[i] = key;
-    flags[i] = wordFlags(key);
+    flags[i] = nameFlags(key);
   }
   let first = 0;
+  // "Podziękuj Pani Agnieszce", "Bitte Frau Lindqvist": a title inside the run starts the name;
+  // the words before it (verbs at the sentence start, unknown to the word lists) are context.
+  for (let i = n - 2; i >= 1; i--) {
+    if (LEAD_WORDS.has(keys[i] ?? '')) {
+      first = i;
+      break;
+    }
+  }
   // Leading sentence words ("Please", "Write", "Hi", "Text") are context, not part of a name.
   while (first < n) {
     const key = keys[first] ?? '';
@@ -374,6 +441,12 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
       // follows or a strong cue ("I'm", "my colleague") stands right before it.
       if (nameLike && first + 1 < n && ((flags[first + 1] ?? 0) & IS_SURNAME) !== 0) break;
       if (nameLike && first + 1 < n && strongCueBefore(text, run.starts[first] ?? 0, run.ends[n - 1] ?? 0) > 0) break;
+      // A lone first name that is also a word ("my sister Joy", "ask Will if"): a relation,
+      // an introduction or a verb of contact right before it.
+      if (first === n - 1 && f & IS_FIRST) {
+        const at = run.starts[first] ?? 0;
+        if (strongCueBefore(text, at, run.ends[first] ?? at) === 2 || verbCue(text, at, run.ends[first] ?? at, false)) break;
+      }
       first++;
       continue;
     }
@@ -392,12 +465,16 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   const tailFlags = flags[n - 1] ?? 0;
   // Lexicon score first: most runs (sentence-initial words) are decided without looking at context.
   let score: number;
+  const wordAfter = WORD_AFTER.exec(text.slice(end, end + 24));
+  if (wordAfter && NOT_PERSON_WORDS.has((wordAfter[1] ?? '').toLowerCase())) return;
   if (count === 1) {
-    if (headFlags & IS_COMMON) return;
+    if (headFlags & IS_COMMON && !(headFlags & IS_FIRST)) return;
     score = Math.max(firstScoreOf(headKey, headFlags), lastScoreOf(headKey, headFlags));
     if (score < 1) return;
   } else {
     score = firstScoreOf(headKey, headFlags) + lastScoreOf(tailKey, tailFlags);
+    // Family name first ("Tanaka Hiroshi", "Nguyen An").
+    if (count === 2 && headFlags & IS_SURNAME) score = Math.max(score, 2 + firstScoreOf(tailKey, tailFlags));
     if (headFlags & IS_COMMON) score -= 1;
     if (tailFlags & IS_COMMON) score -= 1;
     for (let i = first + 1; i < n - 1; i++) {
@@ -409,9 +486,14 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
 
   const before = text.slice(Math.max(0, start - 48), start);
   const tokens = first === 0 ? run.tokens : run.tokens.slice(first);
-  const cue = nameInEmail(ctx, tokens) ? 2 : strongCueBefore(text, start, end);
+  let cue = nameInEmail(ctx, tokens) ? 2 : strongCueBefore(text, start, end);
+  if (cue < 2 && THE_BEFORE.test(before)) return; // "the Marie Claire perfume", "the Ford Mustang"
   if (count === 1) {
+    // "Text Rose ...": you text a private person (even one whose name is a public title).
+    if (cue === 0 && headFlags & IS_FIRST) cue = verbCue(text, start, end, false) ? 2 : verbCue(text, start, end, (headFlags & IS_COMMON) === 0) ? 1 : 0;
     if (cue === 0 || (cue === POSSESSIVE_CUE && (headFlags & IS_FIRST) === 0)) return; // "my app Duolingo"
+    if (headFlags & IS_COMMON && cue < 2 && !verbCue(text, start, end, false)) return;
+    if (cue === 1 && impersonalQuestion(ctx, start, end)) return; // "why does Mr Darcy ...?"
   } else {
     if (cue > 0) score += 2;
     else if (impersonalQuestion(ctx, start, end)) return; // "Who painted ..., X or Y?"
