@@ -533,12 +533,19 @@ function nearbyContact(ctx: Context, pos: number): boolean {
 
 // Casual chat: "my friend kwame asante", "i'm giulia rossi", "mi chiamo marco". The words after a
 // relation or introduction are names only if the lexicons say so and they are not common words.
+const LOWER_CASE_POSSESSIVES =
+  "my|our|the|mio|mia|il mio|la mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|meu|minha|o meu|a minha|mijn|onze|mój|moja|mojego|mojej|moim|moją";
+const LOWER_CASE_INTRODUCTIONS =
+  "my name is|name is|i'm|i am|im|it's|its|it is|this is|mi chiamo|sono|je m'appelle|je suis|ich heiße|ich heisse|ich bin|me llamo|soy|me chamo|sou|ik ben|ik heet|jestem|nazywam się|hi|hey|hello|ciao|hola|cześć|czesc|olá|ola|oi|hoi|hallo|salut|bonjour";
 const LOWER_CASE_CUE = new RegExp(
-  `(?:(?:my|our|mio|mia|il mio|la mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra)\\s+(?:${RELATION_NOUNS}|${RELATION_NOUNS_OTHER_LANGS})|my name is|i'm|i am|mi chiamo|je m'appelle|je suis|ich heiße|ich heisse|me llamo|soy)\\s*,?\\s+(\\p{Ll}[\\p{Ll}'-]{1,30})(?:\\s+(\\p{Ll}[\\p{Ll}'-]{1,30}))?`,
+  `(?:(?:${LOWER_CASE_POSSESSIVES})\\s+(?:${RELATION_NOUNS}|${RELATION_NOUNS_OTHER_LANGS})|${LOWER_CASE_INTRODUCTIONS})\\s*,?\\s+(\\p{Ll}[\\p{Ll}'-]{1,30})(?:\\s+(\\p{Ll}[\\p{Ll}'-]{1,30}))?`,
   'dyiu',
 );
-// Where LOWER_CASE_CUE can start: a possessive or introduction word at a word boundary.
-const LOWER_CASE_CUE_START = /(?<![\p{L}'])(?:my|our|mio|mia|il|la|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|i'm|i am|je|ich|me|soy) /giu;
+// Where LOWER_CASE_CUE can start: a possessive, introduction or greeting word at a word boundary.
+const LOWER_CASE_CUE_START = new RegExp(
+  `(?<![\\p{L}'])(?:${[...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|').map((w) => w.split(' ')[0]))].join('|')})[ ,]`,
+  'giu',
+);
 
 function isPlainLowerCase(word: string): boolean {
   return word === word.toLowerCase();
@@ -568,6 +575,48 @@ function detectLowerCaseNames(text: string, found: Span[]): void {
   }
 }
 
+// Names typed in capitals ("CUSTOMER: MARIA KONSTANTINIDOU", "DR. ADAEZE OKAFOR"): 2-4 words in
+// capitals, optionally after a title and with particles between. They are judged like title-case
+// runs, from the lexicons, so acronyms and shouted sentences ("HTTP API", "NOT FOUND") stay.
+const CAPS_RUN =
+  /(?<![\p{L}\p{N}_@./-])(?:(?:DR|MR|MRS|MS|MISS|PROF|HERR|FRAU|SIG|SR|SRA|MME|M)\.? )?\p{Lu}[\p{Lu}'’-]+(?: (?:(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN) )*\p{Lu}[\p{Lu}'’-]+){1,3}(?![\p{L}\p{N}_@])/gu;
+const CAPS_PRECHECK = /\p{Lu}{2}[\p{Lu}'’-]* \p{Lu}{2}/u;
+const CAPS_PARTICLE = /^(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN)$/;
+
+function titleCase(word: string): string {
+  return word.charAt(0) + word.slice(1).toLowerCase();
+}
+
+function detectCapitalisedNames(ctx: Context): void {
+  if (!CAPS_PRECHECK.test(ctx.text)) return;
+  for (const m of execAll(CAPS_RUN, ctx.text)) {
+    const run: Run = { tokens: [], starts: [], ends: [] };
+    const word = /[^ ]+/g;
+    let w: RegExpExecArray | null;
+    while ((w = word.exec(m[0])) !== null) {
+      const raw = w[0].replace(/\.$/, '');
+      if (run.tokens.length > 0 && CAPS_PARTICLE.test(raw)) continue;
+      run.tokens.push(titleCase(raw));
+      run.starts.push(m.index + w.index);
+      run.ends.push(m.index + w.index + raw.length);
+    }
+    if (run.tokens.length >= 2) judgeRun(ctx, run);
+  }
+}
+
+// Japanese names with an honorific: 山田 太郎 様, 佐藤さん. Words for groups of people are not names.
+const JAPANESE_HONORIFIC_NAME = /(?<![\p{Script=Han}])(\p{Script=Han}{1,4}(?:[ 　]?\p{Script=Han}{1,3})?)[ 　]?(?:様|さん|さま|殿|先生|氏|くん|ちゃん)/gu;
+const NOT_JAPANESE_NAMES = new Set(['顧客', '客', '患者', '皆', '会員', '利用者', '担当者', '担当', '神', '王', '奥', '旦那', '先輩', '後輩', '社長', '部長', '課長']);
+
+function detectJapaneseNames(text: string, found: Span[]): void {
+  if (!/[様さ殿先氏くち]/.test(text)) return;
+  for (const m of execAll(JAPANESE_HONORIFIC_NAME, text)) {
+    const name = m[1] ?? '';
+    if (name.replace(/[ 　]/g, '').length < 2 || NOT_JAPANESE_NAMES.has(name)) continue;
+    found.push({ start: m.index, end: m.index + name.length, type: 'PERSON' });
+  }
+}
+
 export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[]): void {
   const emailLocals: string[] = [];
   for (const s of contactSpans) {
@@ -594,6 +643,8 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
     run = { tokens: [token], starts: [start], ends: [start + token.length] };
   }
   if (run) judgeRun(ctx, run);
+  detectCapitalisedNames(ctx);
+  if (/[\u3040-\u30ff\u4e00-\u9fff]/.test(text)) detectJapaneseNames(text, found);
   if (ctx.borderline.length > 0 && found.length > 0) {
     for (const candidate of ctx.borderline) if (inNameList(text, candidate, found)) found.push(candidate);
   }
