@@ -9,10 +9,12 @@
 import {
   belgianNationalValid, chineseIdValid, codiceFiscaleValid, cpfValid, nirValid, ninoValid, panValid, spanishIdValid,
 } from './checksums.js';
-import { execAll } from './scan.js';
+import { execAll, lowerSameLength } from './scan.js';
 import type { Span } from './types.js';
 
-// Labels matched case-insensitively (words that are not ordinary words in any chat language).
+// Labels, matched on the lower-cased text (words that are not ordinary words in any chat language).
+// A case-sensitive, non-Unicode regex over a lower-cased copy is several times faster than the
+// same alternation with the i and u flags, which defeats the regex engine's literal search.
 const DOCUMENT_LABEL = new RegExp(
   [
     // passports
@@ -35,7 +37,7 @@ const DOCUMENT_LABEL = new RegExp(
     'carte vitale', 'kimlik', '身份证', '身分証', 'resident id', 'health card', 'medicare (?:number|card)', 'tessera sanitaria',
     '\\bcpf\\b', '\\bbsn\\b', 'n[úu]mero de contribuinte',
   ].join('|'),
-  'giu',
+  'g',
 );
 // Acronyms are matched case-sensitively: "nie" (German "never"), "sin" (Spanish "without"),
 // "pan" (Polish "Mr") are words.
@@ -76,8 +78,8 @@ function trimValue(value: string): string {
   return m && plausibleValue(m[1] ?? '') ? (m[1] ?? value) : value;
 }
 
-function labelled(text: string, out: Span[]): void {
-  for (const m of [...execAll(DOCUMENT_LABEL, text), ...execAll(DOCUMENT_ACRONYM, text)]) {
+function labelled(text: string, lower: string, out: Span[]): void {
+  for (const m of [...execAll(DOCUMENT_LABEL, lower), ...execAll(DOCUMENT_ACRONYM, text)]) {
     if ((m[0] === 'ID' || m[0] === 'DL') && THING_BEFORE_ID.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
     const from = m.index + m[0].length;
     const window = text.slice(from, from + 60);
@@ -151,8 +153,9 @@ const UNLABELLED: readonly Unlabelled[] = [
 ];
 
 /** Callers may skip texts without a run of 6+ [A-Z0-9-] characters or a grouped number. */
-export function detectIdentityDocuments(text: string, out: Span[]): void {
-  labelled(text, out);
+/** `lower`: `text` lower-cased, of the same length. */
+export function detectIdentityDocuments(text: string, out: Span[], lower = lowerSameLength(text)): void {
+  labelled(text, lower, out);
   for (const kind of UNLABELLED) {
     if (!kind.precheck.test(text)) continue;
     for (const m of execAll(kind.pattern, text)) {

@@ -12,7 +12,7 @@ import { detectPersons } from './person-names.js';
 import { detectPostalAddresses } from './postal-addresses.js';
 import { detectSecrets } from './secrets.js';
 import { detectStreetAddresses } from './street-addresses.js';
-import { textStats } from './scan.js';
+import { lowerSameLength, textStats } from './scan.js';
 import { PRIORITY, type Anonymized, type PiiCounts, type Span } from './types.js';
 
 export type { Anonymized, PiiCounts, PiiType, Span } from './types.js';
@@ -26,15 +26,16 @@ export function detectPii(text: string): Span[] {
   // no long code-like tokens, so most regex scans are skipped.
   const stats = textStats(text);
   const digits = stats.digits;
-  detectSecrets(text, spans, stats.longestWordRun);
+  const lower = lowerSameLength(text);
+  detectSecrets(text, spans, stats.longestWordRun, lower);
   detectEmails(text, spans);
   if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
-  if (digits >= 4) detectIdentityDocuments(text, spans);
+  if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower);
   if (digits >= 1) {
     detectStreetAddresses(text, spans);
-    detectPostalAddresses(text, spans);
+    detectPostalAddresses(text, spans, stats.cjk);
   }
-  if (digits >= 4) detectDatesOfBirth(text, spans);
+  if (digits >= 4) detectDatesOfBirth(text, spans, lower);
   if (digits >= 7) detectPhones(text, spans);
   let contacts: Span[] = NO_SPANS;
   for (const s of spans) {
@@ -42,7 +43,7 @@ export function detectPii(text: string): Span[] {
     if (contacts === NO_SPANS) contacts = [];
     contacts.push(s);
   }
-  detectPersons(text, spans, contacts);
+  detectPersons(text, spans, contacts, stats.cjk, lower);
   return resolveOverlaps(spans);
 }
 

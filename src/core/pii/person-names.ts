@@ -7,12 +7,12 @@
 import {
   IS_ANY_NAME, IS_COMMON, IS_FIRST, IS_SURNAME, IS_TITLE, IS_TITLE_HEAD, PUBLIC_TITLES, foldKey, wordFlags,
 } from './lexicons.js';
-import { execAll } from './scan.js';
+import { execAll, lowerSameLength } from './scan.js';
 import type { Span } from './types.js';
 
 // One capitalised word: O'Brien, McDonald, Whitfield-Kane, Élodie. Must contain a lower-case letter.
 const TOKEN =
-  /(?<![\p{L}\p{N}_@./\\#$-])(?:[DO]['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)*(?![\p{L}\p{N}_@])/gu;
+  /(?=\p{Lu})(?<![\p{L}\p{N}_@./\\#$-])(?:[DO]['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)*(?![\p{L}\p{N}_@])/gu;
 
 // What may separate two tokens of one name: a space, optionally with nobiliary particles.
 const NAME_GAP = /^(?: (?:de|da|di|del|della|van|von|der|den|du|des|dos|das|le|la|ter|ten|bin|ibn|al|el|zu|y|Ó|Ní|Nic|Uí|Mac|bint|abu))* $/;
@@ -186,9 +186,11 @@ const SPEECH_VERB_AFTER =
 
 /** A lone name mid-sentence with a verb of contact before it (or, `weakToo`, a preposition, or speech after). */
 function verbCue(text: string, start: number, end: number, weakToo: boolean): boolean {
+  // Mid-sentence: a space, and a letter or comma before it (not a sentence end or line start).
+  if (start < 2 || text.charCodeAt(start - 1) !== 32) return false;
+  const previous = text.charAt(start - 2);
+  if (previous !== ',' && previous.toLowerCase() === previous.toUpperCase()) return false;
   const before = text.slice(Math.max(0, start - 24), start);
-  // Mid-sentence: a word right before, not a sentence end or line start.
-  if (!/[\p{L},]\s+$/u.test(before)) return false;
   if (CONTACT_VERB_BEFORE.test(before)) return true;
   if (!weakToo) return false;
   return SPEECH_VERB_AFTER.test(text.slice(end, end + 24)) || (WEAK_VERB_BEFORE.test(before) && /^\s*(?:[,.!?;:)]|(?:and|or|i|y|e|et|und|en|oder|ou|o|lub|albo)\s|$)/.test(text.slice(end, end + 7)));
@@ -533,8 +535,9 @@ function nearbyContact(ctx: Context, pos: number): boolean {
 
 // Casual chat: "my friend kwame asante", "i'm giulia rossi", "mi chiamo marco". The words after a
 // relation or introduction are names only if the lexicons say so and they are not common words.
+// Only words that can start a cue: "il mio" and "o meu" are found from "mio" and "meu".
 const LOWER_CASE_POSSESSIVES =
-  "my|our|the|mio|mia|il mio|la mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|meu|minha|o meu|a minha|mijn|onze|mój|moja|mojego|mojej|moim|moją";
+  "my|our|mio|mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|meu|minha|mijn|onze|mój|moja|mojego|mojej|moim|moją";
 const LOWER_CASE_INTRODUCTIONS =
   "my name is|name is|i'm|i am|im|it's|its|it is|this is|mi chiamo|sono|je m'appelle|je suis|ich heiße|ich heisse|ich bin|me llamo|soy|me chamo|sou|ik ben|ik heet|jestem|nazywam się|hi|hey|hello|ciao|hola|cześć|czesc|olá|ola|oi|hoi|hallo|salut|bonjour";
 const LOWER_CASE_CUE = new RegExp(
@@ -542,17 +545,18 @@ const LOWER_CASE_CUE = new RegExp(
   'dyiu',
 );
 // Where LOWER_CASE_CUE can start: a possessive, introduction or greeting word at a word boundary.
+// Matched on the lower-cased text without the i and u flags (much faster; Latin letters only in the look-behind).
 const LOWER_CASE_CUE_START = new RegExp(
-  `(?<![\\p{L}'])(?:${[...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|').map((w) => w.split(' ')[0]))].join('|')})[ ,]`,
-  'giu',
+  `(?<![a-z0-9'\\u00c0-\\u024f])(?:${[...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|').map((w) => w.split(' ')[0]))].join('|')})[ ,]`,
+  'g',
 );
 
 function isPlainLowerCase(word: string): boolean {
   return word === word.toLowerCase();
 }
 
-function detectLowerCaseNames(text: string, found: Span[]): void {
-  for (const at of execAll(LOWER_CASE_CUE_START, text)) {
+function detectLowerCaseNames(text: string, lower: string, found: Span[]): void {
+  for (const at of execAll(LOWER_CASE_CUE_START, lower)) {
     LOWER_CASE_CUE.lastIndex = at.index;
     const m = LOWER_CASE_CUE.exec(text);
     if (m === null) continue;
@@ -617,7 +621,8 @@ function detectJapaneseNames(text: string, found: Span[]): void {
   }
 }
 
-export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[]): void {
+/** `cjk`: how many kana and CJK ideographs `text` has (see textStats). */
+export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[], cjk = 1, lower = lowerSameLength(text)): void {
   const emailLocals: string[] = [];
   for (const s of contactSpans) {
     if (s.type !== 'EMAIL') continue;
@@ -644,10 +649,10 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
   }
   if (run) judgeRun(ctx, run);
   detectCapitalisedNames(ctx);
-  if (/[\u3040-\u30ff\u4e00-\u9fff]/.test(text)) detectJapaneseNames(text, found);
+  if (cjk > 0) detectJapaneseNames(text, found);
   if (ctx.borderline.length > 0 && found.length > 0) {
     for (const candidate of ctx.borderline) if (inNameList(text, candidate, found)) found.push(candidate);
   }
-  detectLowerCaseNames(text, found);
+  detectLowerCaseNames(text, lower, found);
   for (const span of found) out.push(span);
 }

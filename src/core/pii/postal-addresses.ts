@@ -14,7 +14,10 @@ const US_STATES =
   'AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR';
 
 // Each alternative is one postcode shape; the group number says which (see KINDS).
+// The leading look-ahead rejects most positions (lower-case letters, spaces) at once, before the
+// alternatives' look-behinds are tried.
 const POSTCODE = new RegExp(
+  '(?=[A-Z\\d〒])(?:' +
   [
     // 1 UK: SW1A 1AA, RG1 5HP
     '(?<![A-Za-z0-9])([A-Z]{1,2}\\d[A-Z\\d]? ?\\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])',
@@ -36,7 +39,7 @@ const POSTCODE = new RegExp(
     '(?<![\\w./,-])((?:[A-Z]{1,2}-)?\\d{4,5})(?= \\p{Lu}\\p{Ll})',
     // 10 India PIN (560038, 500 034) and Japan in Latin letters (153-0063): the city comes before
     '(?<![\\w./-])(\\d{3} ?\\d{3}|\\d{3}-\\d{4})(?![\\w-]|[.,]\\d)',
-  ].join('|'),
+  ].join('|') + ')',
   'gu',
 );
 
@@ -179,11 +182,12 @@ const PO_BOX =
 const KANJI_ADDRESS =
   /(?:東京都|北海道|京都府|大阪府|\p{Script=Han}{2,3}[県省]|\p{Script=Han}{2,3}市)[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]{1,20}?[市区町村郡县路街道][\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]{0,12}[\d０-９]{1,4}(?:[丁目番地号\-－‐の][\d０-９]{0,4}){0,4}[号]?/gu;
 
-export function detectPostalAddresses(text: string, out: Span[]): void {
+/** `cjk`: how many kana and CJK ideographs `text` has (see textStats). */
+export function detectPostalAddresses(text: string, out: Span[], cjk = 1): void {
   if (text.includes('Box') || text.includes('Post') || text.includes('post') || text.includes('Apartado') || text.includes('Caixa') || text.includes('Bo') || text.includes('Skr')) {
     for (const m of execAll(PO_BOX, text)) out.push({ start: m.index, end: m.index + m[0].length, type: 'STREET_ADDRESS' });
   }
-  if (CJK.test(text)) {
+  if (cjk > 0) {
     for (const m of execAll(KANJI_ADDRESS, text)) out.push({ start: m.index, end: m.index + m[0].length, type: 'STREET_ADDRESS' });
   }
   if (!ANY_POSTCODE.test(text)) return;

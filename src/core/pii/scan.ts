@@ -27,6 +27,13 @@ export interface TextStats {
   longestWordRun: number;
   /** Longest run of [A-Z0-9-] (document numbers need 6+). */
   longestCodeRun: number;
+  /** Kana and CJK ideographs (U+3040-U+9FFF). */
+  cjk: number;
+  /**
+   * Most letters and digits in one run of [A-Z0-9] with single separators [ ./-] between them,
+   * among runs with 2+ digits ("485 777 3456", "C01X00T47", "2 67 04 38 886 256 53": identifier-like).
+   */
+  longestGroupedRun: number;
 }
 
 // Character classes for the stats pass: 1 = [A-Za-z0-9_-] (word), 2 = [A-Z0-9-] (code), 4 = digit.
@@ -44,9 +51,27 @@ export function textStats(text: string): TextStats {
   let code = 0;
   let longestWordRun = 0;
   let longestCodeRun = 0;
+  let cjk = 0;
+  let groupAlnum = 0;
+  let groupDigits = 0;
+  let afterSeparator = false;
+  let longestGroupedRun = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c >= 0x3040 && c <= 0x9fff) cjk++;
     const k = c < 128 ? (CLASS[c] ?? 0) : 0;
+    if (k & 2 && c !== 45) {
+      groupAlnum++;
+      if (k & 4) groupDigits++;
+      afterSeparator = false;
+      if (groupDigits >= 2 && groupAlnum > longestGroupedRun) longestGroupedRun = groupAlnum;
+    } else if ((c === 32 || c === 46 || c === 47 || c === 45) && !afterSeparator && groupAlnum > 0) {
+      afterSeparator = true;
+    } else {
+      groupAlnum = 0;
+      groupDigits = 0;
+      afterSeparator = false;
+    }
     if (k & 4) digits++;
     if (k & 1) {
       if (++word > longestWordRun) longestWordRun = word;
@@ -59,5 +84,20 @@ export function textStats(text: string): TextStats {
       code = 0;
     }
   }
-  return { digits, longestWordRun, longestCodeRun };
+  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun };
+}
+
+/**
+ * `text` lower-cased with every character at its place: toLowerCase() may lengthen a few
+ * characters ("İ" becomes "i̇"); those are folded one by one so offsets stay valid.
+ */
+export function lowerSameLength(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  let out = '';
+  for (const ch of text) {
+    const l = ch.toLowerCase();
+    out += l.length === ch.length ? l : ch;
+  }
+  return out;
 }

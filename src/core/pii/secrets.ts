@@ -133,7 +133,8 @@ const QUOTED_OPAQUE = /["'`]([A-Za-z0-9+/_=-]{16,200})["'`]/g;
 const SECRET_WORD_BEFORE = /(?:key|secret|token|passw|pwd|credential)/i;
 
 /** Everything below needs one of these words somewhere in the text. */
-const SECRET_KEYWORD = /pass|pwd|secret|token|key|credential|bearer|passwort|kennwort|contrase|clave|senha|wachtwoord|has[łl]o|parola|l[öo]senord|salasana|[şs]ifre/i;
+/** Matched on the lower-cased text. */
+const SECRET_KEYWORD = /pass|pwd|secret|token|key|credential|bearer|passwort|kennwort|contrase|clave|senha|wachtwoord|has[łl]o|parola|l[öo]senord|salasana|[şs]ifre/;
 
 /** Values that are references or placeholders, not secrets. */
 const NOT_A_SECRET =
@@ -226,7 +227,7 @@ function detectCredentialUrls(text: string, out: Span[]): void {
 }
 
 /** `longestWordRun`: longest run of [A-Za-z0-9_-] in `text` (see textStats); known key shapes need 13+. */
-export function detectSecrets(text: string, out: Span[], longestWordRun = Infinity): void {
+export function detectSecrets(text: string, out: Span[], longestWordRun = Infinity, lower = text.toLowerCase()): void {
   if (text.includes('://')) detectCredentialUrls(text, out);
   // Every known key shape has a run of 13+ word characters or dashes: skip the big alternation otherwise.
   if (longestWordRun >= 13) {
@@ -255,7 +256,7 @@ export function detectSecrets(text: string, out: Span[], longestWordRun = Infini
       out.push({ start, end: start + value.length, type: 'API_KEY' });
     }
   }
-  if (!SECRET_KEYWORD.test(text)) return;
+  if (!SECRET_KEYWORD.test(lower)) return;
   for (const m of execAll(OPAQUE_TOKEN, text)) {
     if (highEntropy(m[0])) out.push({ start: m.index, end: m.index + m[0].length, type: 'API_KEY' });
   }
