@@ -41,6 +41,8 @@ const DATE = new RegExp(
 // Words and abbreviations that say "birth" in the chat languages, matched on the lower-cased text
 // (without the i and u flags the regex engine can search for the literals fast).
 const BIRTH_CUE = new RegExp(
+  // Every cue starts with one of these letters: positions starting otherwise are rejected at once.
+  '(?=[bdnguf])(?:' +
   [
     '\\bborn\\b', '\\bdob\\b', 'd\\.o\\.b', 'date of birth', 'birth ?date', 'birthday', '\\bb\\.\\s?',
     // it
@@ -57,7 +59,7 @@ const BIRTH_CUE = new RegExp(
     'geboortedatum', 'geboren', '\\bgeb\\.',
     // pl
     'urodzeni[ae]', 'urodzi[łl]', 'urodzon[ya]', '\\bur\\.', 'data ur',
-  ].join('|'),
+  ].join('|') + ')',
 );
 
 // Verb-final word order: "Ich bin am 17. März 1984 in Dresden geboren", "il 3 maggio 1980 sono nato".

@@ -78,10 +78,38 @@ function trimValue(value: string): string {
   return m && plausibleValue(m[1] ?? '') ? (m[1] ?? value) : value;
 }
 
+/** How far before a value its label may start (label length plus the 60-character gap). */
+const LABEL_REACH = 110;
+
+/**
+ * Label matches ({index, text}) in the stretches of text before plausible values: the big label
+ * alternation is slow to run over a whole text, and most texts have no identifier-like value.
+ */
+function labelsBeforeValues(text: string, lower: string): { index: number; label: string }[] {
+  const labels: { index: number; label: string }[] = [];
+  const seen = new Set<number>();
+  let scannedTo = 0;
+  for (const v of execAll(DOCUMENT_TOKEN, text)) {
+    if (!plausibleValue(trimValue(v[0]))) continue;
+    const from = Math.max(0, Math.max(scannedTo - 48, v.index - LABEL_REACH));
+    if (from >= v.index) continue;
+    for (const [re, source] of [[DOCUMENT_LABEL, lower], [DOCUMENT_ACRONYM, text]] as const) {
+      for (const m of execAll(re, source.slice(from, v.index))) {
+        const index = from + m.index;
+        if (seen.has(index)) continue;
+        seen.add(index);
+        labels.push({ index, label: m[0] });
+      }
+    }
+    scannedTo = v.index;
+  }
+  return labels.sort((a, b) => a.index - b.index);
+}
+
 function labelled(text: string, lower: string, out: Span[]): void {
-  for (const m of [...execAll(DOCUMENT_LABEL, lower), ...execAll(DOCUMENT_ACRONYM, text)]) {
-    if ((m[0] === 'ID' || m[0] === 'DL') && THING_BEFORE_ID.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
-    const from = m.index + m[0].length;
+  for (const { index, label } of labelsBeforeValues(text, lower)) {
+    if ((label === 'ID' || label === 'DL') && THING_BEFORE_ID.test(text.slice(Math.max(0, index - 20), index))) continue;
+    const from = index + label.length;
     const window = text.slice(from, from + 60);
     DOCUMENT_TOKEN.lastIndex = 0;
     let token: RegExpExecArray | null;

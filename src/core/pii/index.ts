@@ -31,7 +31,7 @@ export function detectPii(text: string): Span[] {
   detectEmails(text, spans);
   if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
   if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower);
-  if (digits >= 1) {
+  if (digits >= 1 && (stats.addressHint || stats.cjk > 0)) {
     detectStreetAddresses(text, spans);
     detectPostalAddresses(text, spans, stats.cjk);
   }
@@ -43,7 +43,7 @@ export function detectPii(text: string): Span[] {
     if (contacts === NO_SPANS) contacts = [];
     contacts.push(s);
   }
-  detectPersons(text, spans, contacts, stats.cjk, lower);
+  detectPersons(text, spans, contacts, stats.cjk, lower, stats.capsPairs);
   return resolveOverlaps(spans);
 }
 

@@ -7,7 +7,7 @@
 import {
   IS_ANY_NAME, IS_COMMON, IS_FIRST, IS_SURNAME, IS_TITLE, IS_TITLE_HEAD, PUBLIC_TITLES, foldKey, wordFlags,
 } from './lexicons.js';
-import { execAll, lowerSameLength } from './scan.js';
+import { execAll, isWordCharCode, lowerSameLength, wordTrie } from './scan.js';
 import type { Span } from './types.js';
 
 // One capitalised word: O'Brien, McDonald, Whitfield-Kane, Élodie. Must contain a lower-case letter.
@@ -115,7 +115,7 @@ function mayHaveStrongCue(text: string, start: number): boolean {
   }
   let j = i;
   const wordFloor = Math.max(0, i - 24);
-  while (j > wordFloor && /[\p{L}'’.]/u.test(text.charAt(j - 1))) j--;
+  while (j > wordFloor && isWordCharCode(text.charCodeAt(j - 1), 46)) j--;
   if (j === i) return false;
   let word = text.slice(j, i).toLowerCase().replace(/’/g, "'");
   if (CUE_TAIL_WORDS.has(word)) return true;
@@ -160,9 +160,9 @@ const POLISH_ENDINGS: readonly [string, readonly string[]][] = [
 ];
 
 /** Lexicon flags of a token, also for Polish case forms of names the lexicons know. */
-function nameFlags(key: string): number {
+function nameFlags(key: string, polish: boolean): number {
   const flags = wordFlags(key);
-  if (flags & (NAME_BITS | IS_COMMON) || key.length < 4) return flags;
+  if (!polish || flags & (NAME_BITS | IS_COMMON) || key.length < 4) return flags;
   for (const [ending, bases] of POLISH_ENDINGS) {
     if (!key.endsWith(ending)) continue;
     const stem = key.slice(0, key.length - ending.length);
@@ -283,7 +283,11 @@ interface Context {
   borderline: Span[];
   /** Persons found in this text (to check list neighbours). */
   found: Span[];
+  /** The text may be Polish (its letters or function words): case forms of names are looked up. Set on first need. */
+  polish: boolean | undefined;
 }
+
+const POLISH_HINT = /[ąćęłńśźżĄĆĘŁŃŚŹŻ]|(?<![a-zA-Z])(?:z|ze|dla|pani|Pani|pan|Pan|panem|panu|jest|oraz|proszę)(?![a-zA-Z])/;
 
 // What separates items of a list: commas, "and" in five languages, bullets, line breaks.
 const LIST_GAP = /^(?:\s*(?:,|;|\/|&|·|\||and|und|et|e|y|o|or|oder|ou)\s*)+$|^\s*\n\s*(?:[-*•]\s*|\d+[.)]\s*)?$/;
@@ -337,7 +341,7 @@ function possessiveNounBefore(text: string, start: number): boolean {
   while (i > floor && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 44)) i--;
   for (let words = 0; words < 3 && i > floor; words++) {
     let j = i;
-    while (j > floor && /[\p{L}'’-]/u.test(text.charAt(j - 1))) j--;
+    while (j > floor && isWordCharCode(text.charCodeAt(j - 1), 45)) j--;
     if (j === i) return false;
     const word = text.slice(j, i);
     const key = word.toLowerCase();
@@ -417,7 +421,7 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   for (let i = 0; i < n; i++) {
     const key = lower(run.tokens[i] ?? '');
     keys[i] = key;
-    flags[i] = nameFlags(key);
+    flags[i] = nameFlags(key, (ctx.polish ??= POLISH_HINT.test(text)));
   }
   let first = 0;
   // "Podziękuj Pani Agnieszce", "Bitte Frau Lindqvist": a title inside the run starts the name;
@@ -547,7 +551,7 @@ const LOWER_CASE_CUE = new RegExp(
 // Where LOWER_CASE_CUE can start: a possessive, introduction or greeting word at a word boundary.
 // Matched on the lower-cased text without the i and u flags (much faster; Latin letters only in the look-behind).
 const LOWER_CASE_CUE_START = new RegExp(
-  `(?<![a-z0-9'\\u00c0-\\u024f])(?:${[...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|').map((w) => w.split(' ')[0]))].join('|')})[ ,]`,
+  `(?<![a-z0-9'\\u00c0-\\u024f])${wordTrie([...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|').map((w) => w.split(' ')[0] ?? ''))])}[ ,]`,
   'g',
 );
 
@@ -621,8 +625,11 @@ function detectJapaneseNames(text: string, found: Span[]): void {
   }
 }
 
-/** `cjk`: how many kana and CJK ideographs `text` has (see textStats). */
-export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[], cjk = 1, lower = lowerSameLength(text)): void {
+/**
+ * `cjk`: kana and CJK ideographs in `text`; `capsPairs`: places where two words in capitals follow
+ * each other (see textStats); `lower`: `text` lower-cased, same length.
+ */
+export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[], cjk = 1, lower = lowerSameLength(text), capsPairs = 1): void {
   const emailLocals: string[] = [];
   for (const s of contactSpans) {
     if (s.type !== 'EMAIL') continue;
@@ -630,9 +637,11 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
     emailLocals.push(foldKey(email.slice(0, email.indexOf('@')).toLowerCase()));
   }
   const found: Span[] = [];
-  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found };
+  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found, polish: undefined };
   let run: Run | null = null;
-  for (const m of execAll(TOKEN, text)) {
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN.exec(text)) !== null) {
     const token = m[0];
     const start = m.index;
     if (run) {
@@ -648,7 +657,7 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
     run = { tokens: [token], starts: [start], ends: [start + token.length] };
   }
   if (run) judgeRun(ctx, run);
-  detectCapitalisedNames(ctx);
+  if (capsPairs > 0) detectCapitalisedNames(ctx);
   if (cjk > 0) detectJapaneseNames(text, found);
   if (ctx.borderline.length > 0 && found.length > 0) {
     for (const candidate of ctx.borderline) if (inNameList(text, candidate, found)) found.push(candidate);

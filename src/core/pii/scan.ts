@@ -4,6 +4,39 @@
 
 const NO_MATCHES: readonly RegExpExecArray[] = [];
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A regex source matching exactly the given literal words, as a trie ("m(?:y|i(?:o|a)?)" for
+ * my, mi, mio, mia). The regex engine tries alternatives one after the other; grouped by their
+ * first characters, a position is rejected after one comparison instead of one per word.
+ */
+export function wordTrie(words: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  let hasEmpty = false;
+  for (const w of words) {
+    if (w.length === 0) {
+      hasEmpty = true;
+      continue;
+    }
+    const rest = groups.get(w.charAt(0)) ?? [];
+    rest.push(w.slice(1));
+    groups.set(w.charAt(0), rest);
+  }
+  if (groups.size === 0) return '';
+  const parts = [...groups].map(([first, rest]) => escapeRegExp(first) + wordTrie(rest));
+  const body = parts.length === 1 && !hasEmpty ? (parts[0] ?? '') : `(?:${parts.join('|')})`;
+  return hasEmpty ? `${body}?` : body;
+}
+
+/** A letter, apostrophe or (with `dot`) a period: word characters when walking back over a word. */
+export function isWordCharCode(c: number, extra: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 0x2019 || c === extra ||
+    (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f));
+}
+
 /** All matches of a global (or sticky) regex in `text`, in order. */
 export function execAll(re: RegExp, text: string): readonly RegExpExecArray[] {
   re.lastIndex = 0;
@@ -34,6 +67,13 @@ export interface TextStats {
    * among runs with 2+ digits ("485 777 3456", "C01X00T47", "2 67 04 38 886 256 53": identifier-like).
    */
   longestGroupedRun: number;
+  /** Spaces with two capitals on each side ("MARIA KOWALSKA"): names typed in capitals may follow. */
+  capsPairs: number;
+  /**
+   * A number next to a capitalised word ("14 Elmhurst", "Bergmannstraße 102", "Box 4471") or a
+   * French "12 rue": every street address layout has one.
+   */
+  addressHint: boolean;
 }
 
 // Character classes for the stats pass: 1 = [A-Za-z0-9_-] (word), 2 = [A-Z0-9-] (code), 4 = digit.
@@ -43,6 +83,22 @@ for (let c = 0; c < 128; c++) {
   const lower = c >= 97 && c <= 122;
   const digit = c >= 48 && c <= 57;
   CLASS[c] = (upper || lower || digit || c === 95 || c === 45 ? 1 : 0) | (upper || digit || c === 45 ? 2 : 0) | (digit ? 4 : 0);
+}
+
+const FRENCH_STREET = /^(?:rue|av\.|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|bis|ter) /i;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** A Latin letter (ASCII, or a non-ASCII letter of the Latin-1 and Extended blocks). */
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
+}
+
+/** A Latin capital letter (ASCII, Latin-1 or Latin Extended-A); false past the end (NaN). */
+function isCapital(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) || (c >= 0x100 && c <= 0x17f && c % 2 === 0);
 }
 
 export function textStats(text: string): TextStats {
@@ -56,8 +112,29 @@ export function textStats(text: string): TextStats {
   let groupDigits = 0;
   let afterSeparator = false;
   let longestGroupedRun = 0;
+  let capsPairs = 0;
+  let addressHint = false;
+  let wordCapital = false;
+  let previous = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (isLetter(c)) {
+      if (!isLetter(previous)) wordCapital = isCapital(c);
+    } else if (c >= 48 && c <= 57) {
+      wordCapital = false;
+    } else if (c === 32 && !addressHint) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 48 && next <= 57) {
+        if (wordCapital && (isLetter(previous) || previous === 46)) addressHint = true;
+      } else if (isCapital(next)) {
+        const before = text.charCodeAt(i - 2);
+        if (isDigit(previous) || ((isLetter(previous) || previous === 44) && isDigit(before))) addressHint = true;
+      } else if (isDigit(previous) || previous === 44) {
+        if (FRENCH_STREET.test(text.slice(i + 1, i + 10))) addressHint = true;
+      }
+    }
+    previous = c;
+    if (c === 32 && i >= 2 && isCapital(text.charCodeAt(i - 1)) && isCapital(text.charCodeAt(i - 2)) && isCapital(text.charCodeAt(i + 1)) && isCapital(text.charCodeAt(i + 2))) capsPairs++;
     if (c >= 0x3040 && c <= 0x9fff) cjk++;
     const k = c < 128 ? (CLASS[c] ?? 0) : 0;
     if (k & 2 && c !== 45) {
@@ -84,7 +161,7 @@ export function textStats(text: string): TextStats {
       code = 0;
     }
   }
-  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun };
+  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun, capsPairs, addressHint };
 }
 
 /**
