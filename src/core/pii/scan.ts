@@ -76,30 +76,30 @@ export interface TextStats {
   addressHint: boolean;
 }
 
-// Character classes for the stats pass: 1 = [A-Za-z0-9_-] (word), 2 = [A-Z0-9-] (code), 4 = digit.
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
+// Character classes for the stats pass, by code point up to U+024F: WORD = [A-Za-z0-9_-],
+// CODE = [A-Z0-9-], DIGIT, LETTER (Latin letters, ASCII to Extended-B), CAPITAL (Latin capitals).
+const WORD = 1;
+const CODE = 2;
+const DIGIT = 4;
+const LETTER = 8;
+const CAPITAL = 16;
+const CLASS = new Uint8Array(0x250);
+for (let c = 0; c < 0x250; c++) {
   const upper = c >= 65 && c <= 90;
   const lower = c >= 97 && c <= 122;
   const digit = c >= 48 && c <= 57;
-  CLASS[c] = (upper || lower || digit || c === 95 || c === 45 ? 1 : 0) | (upper || digit || c === 45 ? 2 : 0) | (digit ? 4 : 0);
+  const latin = c >= 0xc0 && c !== 0xd7 && c !== 0xf7;
+  const capital = upper || (c >= 0xc0 && c <= 0xde && c !== 0xd7) || (c >= 0x100 && c <= 0x17f && c % 2 === 0);
+  CLASS[c] =
+    (upper || lower || digit || c === 95 || c === 45 ? WORD : 0) | (upper || digit || c === 45 ? CODE : 0) | (digit ? DIGIT : 0) |
+    (upper || lower || latin ? LETTER : 0) | (capital ? CAPITAL : 0);
+}
+
+function classOf(c: number): number {
+  return c < 0x250 ? (CLASS[c] ?? 0) : 0;
 }
 
 const FRENCH_STREET = /^(?:rue|av\.|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|bis|ter) /i;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** A Latin letter (ASCII, or a non-ASCII letter of the Latin-1 and Extended blocks). */
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
-}
-
-/** A Latin capital letter (ASCII, Latin-1 or Latin Extended-A); false past the end (NaN). */
-function isCapital(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) || (c >= 0x100 && c <= 0x17f && c % 2 === 0);
-}
 
 export function textStats(text: string): TextStats {
   let digits = 0;
@@ -115,31 +115,36 @@ export function textStats(text: string): TextStats {
   let capsPairs = 0;
   let addressHint = false;
   let wordCapital = false;
-  let previous = 0;
+  let previousClass = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (isLetter(c)) {
-      if (!isLetter(previous)) wordCapital = isCapital(c);
-    } else if (c >= 48 && c <= 57) {
+    const k = c < 0x250 ? (CLASS[c] ?? 0) : 0;
+    if (k & LETTER) {
+      if (!(previousClass & LETTER)) wordCapital = (k & CAPITAL) !== 0;
+    } else if (k & DIGIT) {
       wordCapital = false;
-    } else if (c === 32 && !addressHint) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 48 && next <= 57) {
-        if (wordCapital && (isLetter(previous) || previous === 46)) addressHint = true;
-      } else if (isCapital(next)) {
-        const before = text.charCodeAt(i - 2);
-        if (isDigit(previous) || ((isLetter(previous) || previous === 44) && isDigit(before))) addressHint = true;
-      } else if (isDigit(previous) || previous === 44) {
-        if (FRENCH_STREET.test(text.slice(i + 1, i + 10))) addressHint = true;
+      digits++;
+    } else if (c === 32) {
+      const next = classOf(text.charCodeAt(i + 1));
+      const previous = text.charCodeAt(i - 1);
+      if (!addressHint) {
+        // "14 Elmhurst", "Bergmannstraße 102", "No. 12", "12B Wellington", "12, Rue", "12 rue"
+        if (next & DIGIT) {
+          if (wordCapital && (previousClass & LETTER || previous === 46)) addressHint = true;
+        } else if (next & CAPITAL) {
+          if (previousClass & DIGIT || ((previousClass & LETTER || previous === 44) && classOf(text.charCodeAt(i - 2)) & DIGIT)) addressHint = true;
+        } else if ((previousClass & DIGIT || previous === 44) && FRENCH_STREET.test(text.slice(i + 1, i + 10))) {
+          addressHint = true;
+        }
       }
+      if (next & CAPITAL && previousClass & CAPITAL && classOf(text.charCodeAt(i - 2)) & CAPITAL && classOf(text.charCodeAt(i + 2)) & CAPITAL) capsPairs++;
+    } else if (c >= 0x3040 && c <= 0x9fff) {
+      cjk++;
     }
-    previous = c;
-    if (c === 32 && i >= 2 && isCapital(text.charCodeAt(i - 1)) && isCapital(text.charCodeAt(i - 2)) && isCapital(text.charCodeAt(i + 1)) && isCapital(text.charCodeAt(i + 2))) capsPairs++;
-    if (c >= 0x3040 && c <= 0x9fff) cjk++;
-    const k = c < 128 ? (CLASS[c] ?? 0) : 0;
-    if (k & 2 && c !== 45) {
+    previousClass = k;
+    if (k & CODE && c !== 45) {
       groupAlnum++;
-      if (k & 4) groupDigits++;
+      if (k & DIGIT) groupDigits++;
       afterSeparator = false;
       if (groupDigits >= 2 && groupAlnum > longestGroupedRun) longestGroupedRun = groupAlnum;
     } else if ((c === 32 || c === 46 || c === 47 || c === 45) && !afterSeparator && groupAlnum > 0) {
@@ -149,13 +154,12 @@ export function textStats(text: string): TextStats {
       groupDigits = 0;
       afterSeparator = false;
     }
-    if (k & 4) digits++;
-    if (k & 1) {
+    if (k & WORD) {
       if (++word > longestWordRun) longestWordRun = word;
     } else {
       word = 0;
     }
-    if (k & 2) {
+    if (k & CODE) {
       if (++code > longestCodeRun) longestCodeRun = code;
     } else {
       code = 0;
