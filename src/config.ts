@@ -23,6 +23,8 @@ export interface Config {
   /** Worker threads for PII removal (0: on the event loop). */
   piiThreads: number;
   logLevel: string;
+  /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
+  otlpMaxSpansInFlight: number;
 }
 
 /** Each setting: variable, default, meaning (printed at start-up and listed in the README). */
@@ -41,6 +43,7 @@ export const SETTINGS = [
   ['FEEDLOOP_RATE_LIMIT', '0', 'requests per minute per API key (429 beyond); 0: no limit'],
   ['FEEDLOOP_PII_THREADS', '1', 'worker threads that remove PII off the event loop (0: inline)'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
+  ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -86,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'FEEDLOOP_RATE_LIMIT', 0, 100_000_000),
     piiThreads: integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
     logLevel: value(env, 'LOG_LEVEL'),
+    otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
   };
 }
 
@@ -98,5 +102,6 @@ export function describeConfig(c: Config): string[] {
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
     `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
+    `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
   ];
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
+import { orphanPending } from './app/orphaning.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -37,12 +38,13 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const queue = new WriteQueue(executor);
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
-  const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel });
+  const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel,
+    otlpMaxSpansInFlight: config.otlpMaxSpansInFlight });
   warn = (message, error) => app.log.warn({ err: error }, message);
 
   const sweep = async () => {
     try {
-      await storage.orphanPending(Date.now() - config.pendingTtlMs);
+      await orphanPending(storage, Date.now() - config.pendingTtlMs);
     } catch (error) {
       app.log.warn({ err: error }, 'marking old pending feedback as orphaned failed; will retry');
     }
