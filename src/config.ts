@@ -1,6 +1,9 @@
 // Configuration: parsed and validated once at start-up from the environment, then passed in.
 // Nothing else in the code reads process.env.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { PiiConfigError, validatePiiConfig, type PiiConfigFile } from './core/pii/policy.js';
 import { parseDuration } from './core/time.js';
 
 export interface Config {
@@ -22,6 +25,12 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Worker threads for PII removal (0: on the event loop). */
   piiThreads: number;
+  /** Per-project PII policies (FEEDLOOP_PII_CONFIG), validated; null: the default policy everywhere. */
+  piiConfig: PiiConfigFile | null;
+  /** Bounds of PII work, in characters: admitted in all, per client (API key), per request. */
+  piiQueueLimitChars: number;
+  piiClientBudgetChars: number;
+  piiRequestLimitChars: number;
   logLevel: string;
   /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
   otlpMaxSpansInFlight: number;
@@ -41,7 +50,11 @@ export const SETTINGS = [
   ['FEEDLOOP_CONVERSATION_GAP', '30m', 'inactivity that starts a new conversation'],
   ['FEEDLOOP_BODY_LIMIT', '1048576', 'largest request body, in bytes'],
   ['FEEDLOOP_RATE_LIMIT', '0', 'requests per minute per API key (429 beyond); 0: no limit'],
-  ['FEEDLOOP_PII_THREADS', '1', 'worker threads that remove PII off the event loop (0: inline)'],
+  ['FEEDLOOP_PII_THREADS', 'auto', 'worker threads that remove PII off the event loop (auto: cores - 1, at least 1; 0: on the event loop)'],
+  ['FEEDLOOP_PII_CONFIG', '', 'JSON file of per-project PII policies: types, custom patterns, allowlist, phone region (docs/pii.md)'],
+  ['FEEDLOOP_PII_QUEUE_LIMIT', '33554432', 'characters of PII work admitted at once, all clients (503 pii_overloaded beyond)'],
+  ['FEEDLOOP_PII_CLIENT_BUDGET', '8388608', 'characters of PII work admitted at once per API key (503 pii_overloaded beyond)'],
+  ['FEEDLOOP_PII_REQUEST_LIMIT', '4194304', 'characters to anonymize in one request (413 pii_budget_exceeded beyond)'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
   ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
 ] as const;
@@ -69,6 +82,34 @@ function integer(env: Env, name: (typeof SETTINGS)[number][0], min: number, max:
   return n;
 }
 
+/** Reads and validates the PII policy file; every problem is a ConfigError naming the file and entry. */
+function piiConfigFile(path: string): PiiConfigFile | null {
+  if (path === '') return null;
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (error) {
+    throw new ConfigError(`FEEDLOOP_PII_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`FEEDLOOP_PII_CONFIG: ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return validatePiiConfig(json);
+  } catch (error) {
+    if (error instanceof PiiConfigError) throw new ConfigError(`FEEDLOOP_PII_CONFIG (${path}): ${error.message}`);
+    throw error;
+  }
+}
+
+/** PII worker threads by default: the cores but one (the event loop's), at least one. */
+function defaultPiiThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL') || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -87,7 +128,11 @@ export function loadConfig(env: Env = process.env): Config {
     conversationGapMs: duration(env, 'FEEDLOOP_CONVERSATION_GAP'),
     bodyLimitBytes: integer(env, 'FEEDLOOP_BODY_LIMIT', 1024, 1024 ** 3),
     rateLimitPerMinute: integer(env, 'FEEDLOOP_RATE_LIMIT', 0, 100_000_000),
-    piiThreads: integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
+    piiThreads: value(env, 'FEEDLOOP_PII_THREADS') === 'auto' ? defaultPiiThreads() : integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
+    piiConfig: piiConfigFile(value(env, 'FEEDLOOP_PII_CONFIG')),
+    piiQueueLimitChars: integer(env, 'FEEDLOOP_PII_QUEUE_LIMIT', 1024, 2 ** 31),
+    piiClientBudgetChars: integer(env, 'FEEDLOOP_PII_CLIENT_BUDGET', 1024, 2 ** 31),
+    piiRequestLimitChars: integer(env, 'FEEDLOOP_PII_REQUEST_LIMIT', 1024, 2 ** 31),
     logLevel: value(env, 'LOG_LEVEL'),
     otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
   };
@@ -101,7 +146,9 @@ export function describeConfig(c: Config): string[] {
     `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
-    `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
+    `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`,
+    `FEEDLOOP_PII_CONFIG=${c.piiConfig === null ? '(not set)' : `${Object.keys(c.piiConfig.projects ?? {}).length} project policies`}`,
+    `FEEDLOOP_PII_QUEUE_LIMIT=${c.piiQueueLimitChars}`, `FEEDLOOP_PII_CLIENT_BUDGET=${c.piiClientBudgetChars}`, `FEEDLOOP_PII_REQUEST_LIMIT=${c.piiRequestLimitChars}`, `LOG_LEVEL=${c.logLevel}`,
     `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
   ];
 }

@@ -11,6 +11,7 @@ import { WriteQueue } from './app/write-queue.js';
 import type { Config } from './config.js';
 import { createContentHasher } from './core/text.js';
 import { buildApp } from './http/app.js';
+import type { PiiConfigFile } from './core/pii/policy.js';
 import { createAnonymizer } from './pii-pool/index.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/port.js';
@@ -25,11 +26,29 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/**
+ * The PII configuration names projects by name or id; the write path knows ids. Projects that
+ * exist get their policy under their id too (a project created later by that name gets it at the
+ * next start).
+ */
+async function policiesById(storage: Storage, config: PiiConfigFile): Promise<PiiConfigFile> {
+  const projects = { ...config.projects };
+  for (const [key, policy] of Object.entries(config.projects ?? {})) {
+    const project = await storage.findProjectByName(key);
+    if (project && projects[project.id] === undefined) projects[project.id] = policy;
+  }
+  return { ...config, projects };
+}
+
 export async function createServer(config: Config, options: { anonymizer?: Anonymizer } = {}): Promise<Server> {
   // Storage warnings go to the server's log, which exists once the app is built.
   let warn = (message: string, error: unknown) => console.error(`${message}: ${String(error)}`);
   const storage = await openStorage({ ...config, onWarning: (message, error) => warn(message, error) });
-  const anonymizer = options.anonymizer ?? createAnonymizer({ threads: config.piiThreads });
+  const anonymizer = options.anonymizer ?? createAnonymizer({
+    threads: config.piiThreads,
+    config: config.piiConfig ? await policiesById(storage, config.piiConfig) : undefined,
+    limits: { queueLimitChars: config.piiQueueLimitChars, clientBudgetChars: config.piiClientBudgetChars, requestLimitChars: config.piiRequestLimitChars },
+  });
   const hash = createContentHasher(await storage.installationSecret());
   const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
   // Writes run on this thread for both backends: SQLite's SQL is cheaper than handing rows to

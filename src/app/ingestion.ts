@@ -4,7 +4,7 @@ import type { FeedbackCommand, InteractionCommand, TagUpdateCommand } from '../c
 import { newId } from '../core/ids.js';
 import type { FeedbackRecord, InteractionRecord, PiiCounts, TagUpdateRecord, Trace } from '../core/model.js';
 import type { ContentHasher } from '../core/text.js';
-import { anonymizeFields, type Anonymizer } from './anonymizer.js';
+import { anonymizeFields, type AnonymizeOptions, type Anonymizer } from './anonymizer.js';
 import { hasContent, isCopySlug, type BuiltInteraction, type TagUpdateResult } from './write-ops.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -14,6 +14,9 @@ function withoutContent(trace: Trace): Trace {
     ? { ...trace, messages: null, input: null, output: null, system_prompt: null, history: null }
     : { ...trace, input: null, outputs: [] };
 }
+
+/** Who sent a write: the API key, for the fair share of PII work (optional; default: the project). */
+export interface WriteContext { client?: string }
 
 export class Ingestion {
   constructor(
@@ -26,14 +29,14 @@ export class Ingestion {
     return hasContent(text) ? this.hash(text) : null;
   }
 
-  private async anonymizedText(text: string | null, anonymize: boolean): Promise<{ text: string | null; pii: PiiCounts }> {
+  private async anonymizedText(text: string | null, anonymize: boolean, options: AnonymizeOptions): Promise<{ text: string | null; pii: PiiCounts }> {
     if (!anonymize || text === null) return { text, pii: {} };
-    const { fields, counts } = await anonymizeFields(this.anonymizer, { text });
+    const { fields, counts } = await anonymizeFields(this.anonymizer, { text }, options);
     return { text: fields.text, pii: counts };
   }
 
-  async recordFeedback(projectId: string, cmd: FeedbackCommand): Promise<FeedbackRecord> {
-    const { text, pii } = await this.anonymizedText(cmd.text, cmd.anonymize);
+  async recordFeedback(projectId: string, cmd: FeedbackCommand, context: WriteContext = {}): Promise<FeedbackRecord> {
+    const { text, pii } = await this.anonymizedText(cmd.text, cmd.anonymize, { projectId, client: context.client });
     const record: FeedbackRecord = {
       id: newId(), projectId, eventId: cmd.eventId, slug: cmd.slug, text, value: cmd.value, endUser: cmd.endUser,
       timestamp: cmd.timestamp, status: 'pending', link: null, interactionId: null, linkedTimeEnd: null,
@@ -47,8 +50,9 @@ export class Ingestion {
   }
 
   /** Stores interactions (one, or a whole conversation) in one transaction; returns them in order. */
-  async recordInteractions(projectId: string, commands: InteractionCommand[]): Promise<InteractionRecord[]> {
-    const items = await Promise.all(commands.map((c) => this.buildInteraction(projectId, c)));
+  async recordInteractions(projectId: string, commands: InteractionCommand[], context: WriteContext = {}): Promise<InteractionRecord[]> {
+    const options: AnonymizeOptions = { projectId, client: context.client };
+    const items = await Promise.all(commands.map((c) => this.buildInteraction(projectId, c, options)));
     return this.queue.write({ kind: 'interactions', items });
   }
 
@@ -60,16 +64,21 @@ export class Ingestion {
     return this.queue.write({ kind: 'tag_update', update });
   }
 
-  private async buildInteraction(projectId: string, cmd: InteractionCommand): Promise<BuiltInteraction> {
+  private async buildInteraction(projectId: string, cmd: InteractionCommand, options: AnonymizeOptions): Promise<BuiltInteraction> {
     let content = {
       input: cmd.input, output: cmd.output, messages: cmd.messages, history: cmd.history,
       systemPrompt: cmd.systemPrompt, ragSources: cmd.ragSources, traces: cmd.traces,
+      // Labels are stored strings too: under anonymize they pass the detector like the content.
+      model: cmd.model, tags: cmd.tags, featureFlags: cmd.featureFlags,
     };
     let pii: PiiCounts = {};
     if (cmd.hideContent) {
-      content = { input: '', output: '', messages: null, history: null, systemPrompt: null, ragSources: null, traces: cmd.traces?.map(withoutContent) ?? null };
+      content = {
+        input: '', output: '', messages: null, history: null, systemPrompt: null, ragSources: null, traces: cmd.traces?.map(withoutContent) ?? null,
+        model: cmd.model, tags: cmd.tags, featureFlags: cmd.featureFlags,
+      };
     } else if (cmd.anonymize) {
-      ({ fields: content, counts: pii } = await anonymizeFields(this.anonymizer, content));
+      ({ fields: content, counts: pii } = await anonymizeFields(this.anonymizer, content, options));
     }
     const id = cmd.clientId ?? newId();
     const receivedAt = Date.now();
@@ -78,13 +87,13 @@ export class Ingestion {
       input: cmd.hideContent ? null : content.input, output: cmd.hideContent ? null : content.output,
       // Hashes of the raw text, so feedback that quotes it still matches after anonymization.
       inputHash: this.hashOf(cmd.input), outputHash: this.hashOf(cmd.output),
-      messages: content.messages, history: content.history, systemPrompt: content.systemPrompt, model: cmd.model,
-      ragSources: content.ragSources, tags: cmd.tags, featureFlags: cmd.featureFlags, traces: content.traces,
+      messages: content.messages, history: content.history, systemPrompt: content.systemPrompt, model: content.model,
+      ragSources: content.ragSources, tags: content.tags, featureFlags: content.featureFlags, traces: content.traces,
       timeStart: cmd.timeStart, timeEnd: cmd.timeEnd, hideContent: cmd.hideContent,
       piiRemoved: Object.keys(pii).length > 0, pii, receivedAt, source: cmd.source, traceId: cmd.traceId, spanId: cmd.spanId,
     };
     const actions = await Promise.all(cmd.feedbackActions.map(async (a): Promise<FeedbackRecord> => {
-      const { text, pii: actionPii } = await this.anonymizedText(a.text, cmd.anonymize);
+      const { text, pii: actionPii } = await this.anonymizedText(a.text, cmd.anonymize, options);
       return {
         id: newId(), projectId, eventId: null, slug: a.slug, text, value: a.value, endUser: cmd.endUser, timestamp: cmd.timeEnd,
         status: 'linked', link: 'id', interactionId: id, linkedTimeEnd: cmd.timeEnd, interactionRef: id, inputHash: null, outputHash: null,

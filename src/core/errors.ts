@@ -15,6 +15,8 @@ export const ERRORS = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   rate_limited: { status: 429, title: 'Too many requests' },
   storage_unavailable: { status: 503, title: 'Storage is unavailable' },
+  pii_overloaded: { status: 503, title: 'PII removal is busy; retry later' },
+  pii_budget_exceeded: { status: 413, title: 'The content to anonymize is too large for one request' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -49,7 +49,7 @@ const THING_BEFORE_ID =
   /(?:meeting|order|user|client|session|request|tracking|transaction|app|project|product|customer|account|device|chat|thread|message|event|job|process|group|channel|ticket|invoice|booking|reservation|apple|google|trace|span|correlation|commit|build|run|task)\s*$/i;
 
 // A value: letters and digits, possibly in groups separated by one space, dot, slash or hyphen.
-const DOCUMENT_TOKEN = /(?<![\w-])(?=[A-Z0-9 ./-]*\d)[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){4,30}(?![\w])/g;
+const DOCUMENT_TOKEN = /(?<![\w-])(?=[A-Z0-9 ./-]{0,32}\d)[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){4,30}(?![\w])/g;
 
 /** K8827104 -> A9999999: letters and digits by position. */
 function shapeOf(value: string): string {

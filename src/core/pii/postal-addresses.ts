@@ -162,7 +162,8 @@ function addressStart(text: string, postcodeStart: number, strong: boolean): num
   return start;
 }
 
-const CITY_AFTER = /^[ ]\p{Lu}[\p{L}'’.-]*(?:[ -](?:\p{Lu}[\p{L}'’.-]*|[a-zà-ÿ]{1,3}(?= \p{Lu}))){0,3}(?: [A-Z]{2}(?![\p{L}]))?/u;
+// The city after a postcode: capitalised words (no dots: the next sentence is not part of it).
+const CITY_AFTER = /^[ ]\p{Lu}[\p{L}'’-]*(?:[ -](?:\p{Lu}[\p{L}'’-]*|[a-zà-ÿ]{1,3}(?= \p{Lu}))){0,3}(?: [A-Z]{2}(?![\p{L}]))?/u;
 const JP_AFTER = /^[\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー\d０-９\-－‐]{1,60}/u;
 const HONORIFIC = /\s+\S{1,6}\s*\S{0,6}\s*(?:様|さん|殿)/u;
 

@@ -40,7 +40,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
     config: { access: 'feedback' },
   }, async (request) => {
     const body = validBody<FeedbackBody>(request, checkFeedbackBody);
-    const stored = await ingestion.recordFeedback(projectOf(request), toFeedbackCommand(body));
+    const stored = await ingestion.recordFeedback(projectOf(request), toFeedbackCommand(body), { client: request.principal?.keyId });
     return feedbackResponse(stored, pendingTtlMs);
   });
 
@@ -50,7 +50,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
       attachValidation: true,
     }, async (request) => {
       const body = validBody<InteractionBody>(request, (b) => checkInteractionBody(b, { inputRequired }));
-      const [stored] = await ingestion.recordInteractions(projectOf(request), [toInteractionCommand(body, source)]);
+      const [stored] = await ingestion.recordInteractions(projectOf(request), [toInteractionCommand(body, source)], { client: request.principal?.keyId });
       return { id: stored!.id, conversation_id: stored!.conversationId };
     });
   interactionRoute('v1/events/interactions', V1InteractionBodySchema, 'v1/interactions', true);
@@ -66,7 +66,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   }, async (request) => {
     const body = validBody<TraceConversationBody>(request, checkTraceConversationBody);
     const conversationId = body.conversation.conversation_id || newId();
-    const stored = await ingestion.recordInteractions(projectOf(request), toConversationCommands(body, conversationId));
+    const stored = await ingestion.recordInteractions(projectOf(request), toConversationCommands(body, conversationId), { client: request.principal?.keyId });
     return { conversation_id: conversationId, interaction_ids: stored.map((i) => i.id) };
   });
 
