@@ -199,7 +199,9 @@ export function detectPhones(text: string, out: Span[], defaultRegion?: CountryC
   const ctx: PhoneContext = { text, lang: undefined, preferred: null, defaultRegion };
   const taken = out.length;
   for (const m of execAll(PHONE_CANDIDATE, text)) {
-    const candidate = m[0];
+    let candidate = m[0];
+    // "(+48 601 234 567)": a closing parenthesis without its opening one belongs to the text.
+    while (candidate.endsWith(')') && candidate.split('(').length < candidate.split(')').length) candidate = candidate.slice(0, -1);
     const end = m.index + candidate.length;
     let covered = false;
     for (let i = 0; i < taken; i++) {
