@@ -129,6 +129,9 @@ function labelled(text: string, lower: string, out: Span[]): void {
 }
 
 interface Unlabelled {
+  /** Shortest run of [A-Z0-9-] (code) or of grouped letters and digits (grouped) that can hold one (see textStats). */
+  minCode?: number;
+  minGrouped?: number;
   /** Cheap test that the text may hold one. */
   precheck: RegExp;
   pattern: RegExp;
@@ -138,53 +141,63 @@ interface Unlabelled {
 const UNLABELLED: readonly Unlabelled[] = [
   {
     // Spanish DNI / NIE, Italian codice fiscale
+    minCode: 9,
     precheck: /\d{7}-?[A-Z]|[A-Z]{6}[0-9LMNPQRSTUV]{2}/,
     pattern: /(?<![\w-])(?:[XYZ]-?\d{7}-?[A-Z]|\d{8}-?[A-Z]|[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z])(?![\w-])/g,
     valid: (c) => (c.length === 16 ? codiceFiscaleValid(c) : spanishIdValid(c)),
   },
   {
     // Brazilian CPF as written: 123.456.789-09
+    minGrouped: 11,
     precheck: /\d\.\d{3}-\d/,
     pattern: /(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w]|[.-]\d)/g,
     valid: cpfValid,
   },
   {
     // Belgian national number as written: 85.07.30-033.28
+    minGrouped: 11,
     precheck: /\d-\d{3}\.\d/,
     pattern: /(?<![\w.-])\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}(?![\w]|[.-]\d)/g,
     valid: belgianNationalValid,
   },
   {
     // Chinese resident identity number (18 characters with a birth date)
+    minCode: 17,
     precheck: /\d{17}/,
     pattern: /(?<![\w-])[1-9]\d{16}[\dXx](?![\w-])/g,
     valid: (c) => chineseIdValid(c.toUpperCase()),
   },
   {
     // French NIR: 1 85 07 75 115 423 57
+    minGrouped: 15,
     precheck: /[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}/,
     pattern: /(?<![\w.-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w]|[.-]\d)/g,
     valid: nirValid,
   },
   {
     // UK National Insurance number: QQ 12 34 56 C
+    minGrouped: 9,
     precheck: /[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/,
     pattern: /(?<![\w-])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])/g,
     valid: ninoValid,
   },
   {
     // Indian PAN: ABCPE1234F
+    minCode: 10,
     precheck: /[A-Z]{5}\d{4}[A-Z]/,
     pattern: /(?<![\w-])[A-Z]{5}\d{4}[A-Z](?![\w-])/g,
     valid: panValid,
   },
 ];
 
-/** Callers may skip texts without a run of 6+ [A-Z0-9-] characters or a grouped number. */
-/** `lower`: `text` lower-cased, of the same length. */
-export function detectIdentityDocuments(text: string, out: Span[], lower = lowerSameLength(text)): void {
+/**
+ * Callers may skip texts whose longest grouped run (see textStats) is below 6; `lower` is `text`
+ * lower-cased (same length); `longestCodeRun` and `longestGroupedRun` skip formats that cannot fit.
+ */
+export function detectIdentityDocuments(text: string, out: Span[], lower = lowerSameLength(text), longestCodeRun = Infinity, longestGroupedRun = Infinity): void {
   labelled(text, lower, out);
   for (const kind of UNLABELLED) {
+    if ((kind.minCode !== undefined && longestCodeRun < kind.minCode) || (kind.minGrouped !== undefined && longestGroupedRun < kind.minGrouped)) continue;
     if (!kind.precheck.test(text)) continue;
     for (const m of execAll(kind.pattern, text)) {
       if (kind.valid(m[0].replace(/[ .-]/g, ''))) out.push({ start: m.index, end: m.index + m[0].length, type: 'PASSPORT_OR_ID' });

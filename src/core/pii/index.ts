@@ -35,15 +35,15 @@ export function detectPii(text: string, policy: PiiPolicy = DEFAULT_POLICY): Spa
   const stats = textStats(text);
   const digits = stats.digits;
   const lower = lowerSameLength(text);
-  detectSecrets(text, spans, stats.longestWordRun, lower);
+  detectSecrets(text, spans, stats.longestWordRun, lower, stats.hyphens, stats.colons);
   detectEmails(text, spans);
   if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
-  if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower);
+  if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower, stats.longestCodeRun, stats.longestGroupedRun);
   if (digits >= 1 && (stats.addressHint || stats.cjk > 0)) {
     detectStreetAddresses(text, spans);
     detectPostalAddresses(text, spans, stats.cjk);
   }
-  if (digits >= 4) detectDatesOfBirth(text, spans, lower);
+  if (stats.dateHint) detectDatesOfBirth(text, spans, lower);
   if (digits >= 7) detectPhones(text, spans, policy.region);
   let contacts: Span[] = NO_SPANS;
   for (const s of spans) {
@@ -51,7 +51,7 @@ export function detectPii(text: string, policy: PiiPolicy = DEFAULT_POLICY): Spa
     if (contacts === NO_SPANS) contacts = [];
     contacts.push(s);
   }
-  detectPersons(text, spans, contacts, stats.cjk, lower, stats.capsPairs);
+  detectPersons(text, spans, contacts, stats.cjk, lower, stats.capsPairs, stats.polishLetters > 0);
   if (policy === DEFAULT_POLICY) return resolveOverlaps(spans);
   customSpans(text, policy, spans);
   return resolveOverlaps(applyPolicy(text, spans, policy));

@@ -551,7 +551,7 @@ const LOWER_CASE_CUE = new RegExp(
 // Where LOWER_CASE_CUE can start: a possessive, introduction or greeting word at a word boundary.
 // Matched on the lower-cased text without the i and u flags (much faster; Latin letters only in the look-behind).
 const LOWER_CASE_CUE_START = new RegExp(
-  `(?<![a-z0-9'\\u00c0-\\u024f])${wordTrie([...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|').map((w) => w.split(' ')[0] ?? ''))])}[ ,]`,
+  `(?<![a-z0-9'\\u00c0-\\u024f])${wordTrie([...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|'))])}[ ,]`,
   'g',
 );
 
@@ -627,9 +627,11 @@ function detectJapaneseNames(text: string, found: Span[]): void {
 
 /**
  * `cjk`: kana and CJK ideographs in `text`; `capsPairs`: places where two words in capitals follow
- * each other (see textStats); `lower`: `text` lower-cased, same length.
+ * each other, `polish`: Polish letters in it (see textStats); `lower`: `text` lower-cased, same length.
  */
-export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[], cjk = 1, lower = lowerSameLength(text), capsPairs = 1): void {
+export function detectPersons(
+  text: string, out: Span[], contactSpans: readonly Span[], cjk = 1, lower = lowerSameLength(text), capsPairs = 1, polish?: boolean,
+): void {
   const emailLocals: string[] = [];
   for (const s of contactSpans) {
     if (s.type !== 'EMAIL') continue;
@@ -637,7 +639,7 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
     emailLocals.push(foldKey(email.slice(0, email.indexOf('@')).toLowerCase()));
   }
   const found: Span[] = [];
-  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found, polish: undefined };
+  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found, polish };
   let run: Run | null = null;
   TOKEN.lastIndex = 0;
   let m: RegExpExecArray | null;

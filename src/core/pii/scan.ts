@@ -74,7 +74,18 @@ export interface TextStats {
    * French "12 rue": every street address layout has one.
    */
   addressHint: boolean;
+  /** A year 1900-2099 written with four digits, or a numeric date "12.03.87": dates of birth need one. */
+  dateHint: boolean;
+  /** Letters only Polish uses (ą ć ę ł ń ś ź ż): the name detector then also looks up case forms. */
+  polishLetters: number;
+  /** Hyphens and colons: key blocks, CLI flags and URLs need them (String.includes on two-byte strings is slow). */
+  hyphens: number;
+  colons: number;
 }
+
+const NUMERIC_DATE = /\d[./-]\d{1,2}[./-]\d/;
+// ą ć ę ł ń ś ź ż and capitals
+const POLISH = new Set([0x104, 0x105, 0x106, 0x107, 0x118, 0x119, 0x141, 0x142, 0x143, 0x144, 0x15a, 0x15b, 0x179, 0x17a, 0x17b, 0x17c]);
 
 // Character classes for the stats pass, by code point up to U+024F: WORD = [A-Za-z0-9_-],
 // CODE = [A-Z0-9-], DIGIT, LETTER (Latin letters, ASCII to Extended-B), CAPITAL (Latin capitals).
@@ -116,9 +127,26 @@ export function textStats(text: string): TextStats {
   let addressHint = false;
   let wordCapital = false;
   let previousClass = 0;
+  let digitRun = 0;
+  let dateHint = false;
+  let polishLetters = 0;
+  let hyphens = 0;
+  let colons = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const k = c < 0x250 ? (CLASS[c] ?? 0) : 0;
+    if (k & DIGIT) {
+      digitRun++;
+    } else {
+      if (digitRun === 4 && !dateHint) {
+        const century = text.slice(i - 4, i - 2);
+        if (century === '19' || century === '20') dateHint = true;
+      }
+      digitRun = 0;
+      if (c === 45) hyphens++;
+      else if (c === 58) colons++;
+      else if (c >= 0x104 && c <= 0x17c && POLISH.has(c)) polishLetters++;
+    }
     if (k & LETTER) {
       if (!(previousClass & LETTER)) wordCapital = (k & CAPITAL) !== 0;
     } else if (k & DIGIT) {
@@ -165,7 +193,9 @@ export function textStats(text: string): TextStats {
       code = 0;
     }
   }
-  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun, capsPairs, addressHint };
+  if (digitRun === 4 && /^(?:19|20)/.test(text.slice(-4))) dateHint = true;
+  if (!dateHint && digits >= 3) dateHint = NUMERIC_DATE.test(text);
+  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun, capsPairs, addressHint, dateHint, polishLetters, hyphens, colons };
 }
 
 /**

@@ -227,21 +227,22 @@ function detectCredentialUrls(text: string, out: Span[]): void {
 }
 
 /** `longestWordRun`: longest run of [A-Za-z0-9_-] in `text` (see textStats); known key shapes need 13+. */
-export function detectSecrets(text: string, out: Span[], longestWordRun = Infinity, lower = text.toLowerCase()): void {
-  if (text.includes('://')) detectCredentialUrls(text, out);
+/** `hyphens`, `colons`: how many the text has (see textStats); shapes that need them are skipped otherwise. */
+export function detectSecrets(text: string, out: Span[], longestWordRun = Infinity, lower = text.toLowerCase(), hyphens = 1, colons = 1): void {
+  if (colons > 0 && text.includes('://')) detectCredentialUrls(text, out);
   // Every known key shape has a run of 13+ word characters or dashes: skip the big alternation otherwise.
   if (longestWordRun >= 13) {
     for (const m of execAll(KNOWN_KEYS_BOUNDED, text)) {
       out.push({ start: m.index, end: m.index + m[0].length, type: 'API_KEY' });
     }
   }
-  if (text.includes('-----BEGIN')) {
+  if (hyphens >= 5 && text.includes('-----BEGIN')) {
     for (const m of execAll(PRIVATE_KEY_BLOCK, text)) out.push({ start: m.index, end: m.index + m[0].length, type: 'API_KEY' });
   }
   if (longestWordRun >= 36 && text.includes('\n')) {
     for (const m of execAll(KEY_BODY, text)) out.push({ start: m.index, end: m.index + m[0].length, type: 'API_KEY' });
   }
-  if (text.includes(' -u') || text.includes('--user')) {
+  if (hyphens > 0 && (text.includes(' -u') || text.includes('--user'))) {
     for (const m of execAll(CLI_USER_PASSWORD, text)) {
       const value = m[1] ?? '';
       if (PLACEHOLDER_PASSWORD.test(value)) continue;
@@ -249,7 +250,7 @@ export function detectSecrets(text: string, out: Span[], longestWordRun = Infini
       out.push({ start, end: start + value.length, type: 'API_KEY' });
     }
   }
-  if (text.includes(' -p')) {
+  if (hyphens > 0 && text.includes(' -p')) {
     for (const m of execAll(CLI_PASSWORD, text)) {
       const value = m[1] ?? '';
       const start = m.index + m[0].length - value.length;
