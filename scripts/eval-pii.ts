@@ -22,7 +22,7 @@ const args = process.argv.slice(2);
 const showMisses = args.includes('--misses');
 const check = args.includes('--check');
 const given = args.filter((a) => !a.startsWith('--')).map((a) => resolve(process.cwd(), a));
-const defaults = [resolve(process.cwd(), '../shared/data/pii-dev.jsonl'), 'test/fixtures/pii-validation.jsonl', 'test/fixtures/pii-generalization.jsonl']
+const defaults = [resolve(process.cwd(), '../shared/data/pii-dev.jsonl'), 'test/fixtures/pii-validation.jsonl', 'test/fixtures/pii-generalization.jsonl', 'test/fixtures/pii-blind.jsonl']
   .map((p) => resolve(process.cwd(), p))
   .filter((p) => existsSync(p));
 let failedAny = false;

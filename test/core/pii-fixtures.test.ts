@@ -7,7 +7,7 @@ import { anonymizeText } from '../../src/core/pii/index.js';
 
 interface Example { id: string; text: string; pii: { type: string; value: string }[]; keep: string[] }
 
-for (const name of ['pii-validation.jsonl', 'pii-generalization.jsonl']) {
+for (const name of ['pii-validation.jsonl', 'pii-generalization.jsonl', 'pii-blind.jsonl']) {
   test(`${name}: recall >= 0.95 overall and >= 0.90 per type, keep >= 0.97`, () => {
     const lines = readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
     const perType = new Map<string, [number, number]>();

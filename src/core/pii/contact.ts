@@ -49,7 +49,7 @@ const LANGS: readonly Lang[] = ['it', 'fr', 'de', 'es', 'pt', 'nl', 'pl', 'en'];
 
 // A handful of frequent function words per chat language; the most frequent language wins.
 const LANG_WORDS =
-  /(?<![\p{L}])(?:(il|della|che|sono|mio|mia|non|gli|questo|perché|ciao|grazie|numero|chiamami)|(les|des|est|je|mon|pour|avec|pas|vous|c'est|du|merci|numéro|appelle)|(der|die|das|und|ist|ich|mein|meine|nicht|mit|für|bitte|danke|nummer)|(el|los|las|para|por|está|del|gracias|número|llámame|tengo|y|es|puedes|pero|muy|cómo|qué|hola|móvil|teléfono|dirección|tienda)|(não|você|meu|minha|obrigad[oa]|também|uma|são|ligue|olá|é)|(het|een|ik|niet|mijn|bedankt|graag|wij|jullie|bel|ons)|(jest|się|nie|mój|moja|dzięki|proszę|czy|jestem|numer|tak)|(the|and|is|my|to|for|with|you|of|please|me))(?![\p{L}])/giu;
+  /(?<![\p{L}])(?:(il|della|che|sono|mio|mia|non|gli|questo|perché|ciao|grazie|numero|chiamami)|(les|des|est|je|mon|pour|avec|pas|vous|c'est|du|merci|numéro|appelle)|(der|die|das|und|ist|ich|mein|meine|nicht|mit|für|bitte|danke|nummer)|(el|los|las|para|por|está|del|gracias|número|llámame|tengo|y|es|puedes|pero|muy|cómo|qué|hola|móvil|teléfono|dirección|tienda)|(não|você|meu|minha|obrigad[oa]|também|uma|são|ligue|liga-me|ligue-me|olá|é|houver|algum|tenho|estou|obrigada|vocês)|(het|een|ik|niet|mijn|bedankt|graag|wij|jullie|bel|ons)|(jest|się|nie|mój|moja|dzięki|proszę|czy|jestem|numer|tak)|(the|and|is|my|to|for|with|you|of|please|me))(?![\p{L}])/giu;
 
 /** The text's language, or null when none of the words says. */
 function guessLanguage(text: string): Lang | null {
@@ -79,8 +79,9 @@ const TRUNK_LENGTHS: readonly [CountryCode, number, number][] = [
 ];
 /** Countries whose numbers are tried first, by the language of the text. */
 const LANG_COUNTRIES: Readonly<Record<Lang, readonly CountryCode[]>> = {
-  it: ['IT', 'CH'], fr: ['FR', 'BE', 'CH', 'CA'], de: ['DE', 'AT', 'CH'], es: ['ES', 'MX', 'AR'],
-  pt: ['PT', 'BR'], nl: ['NL', 'BE'], pl: ['PL'], en: ['GB', 'US', 'AU', 'IE', 'CA', 'IN', 'NZ', 'IT'],
+  // Spanish and Portuguese are easily mistaken for each other in short texts: each tries the other's country too.
+  it: ['IT', 'CH'], fr: ['FR', 'BE', 'CH', 'CA'], de: ['DE', 'AT', 'CH'], es: ['ES', 'MX', 'AR', 'PT'],
+  pt: ['PT', 'BR', 'ES'], nl: ['NL', 'BE'], pl: ['PL'], en: ['GB', 'US', 'AU', 'IE', 'CA', 'IN', 'NZ', 'IT'],
 };
 // Numbers without a trunk prefix (mobiles and landlines of IT, ES, PT, PL, ...): shape per country.
 const NO_TRUNK_SHAPES: readonly [CountryCode, RegExp][] = [

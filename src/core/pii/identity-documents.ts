@@ -91,17 +91,19 @@ function labelsBeforeValues(text: string, lower: string): { index: number; label
   let scannedTo = 0;
   for (const v of execAll(DOCUMENT_TOKEN, text)) {
     if (!plausibleValue(trimValue(v[0]))) continue;
+    // The label may also be the start of the token itself ("BSN 111222333").
+    const to = v.index + v[0].length;
     const from = Math.max(0, Math.max(scannedTo - 48, v.index - LABEL_REACH));
-    if (from >= v.index) continue;
+    if (from >= to) continue;
     for (const [re, source] of [[DOCUMENT_LABEL, lower], [DOCUMENT_ACRONYM, text]] as const) {
-      for (const m of execAll(re, source.slice(from, v.index))) {
+      for (const m of execAll(re, source.slice(from, to))) {
         const index = from + m.index;
         if (seen.has(index)) continue;
         seen.add(index);
         labels.push({ index, label: m[0] });
       }
     }
-    scannedTo = v.index;
+    scannedTo = to;
   }
   return labels.sort((a, b) => a.index - b.index);
 }

@@ -17,6 +17,11 @@ const TOKEN =
 // What may separate two tokens of one name: a space, optionally with nobiliary particles.
 const NAME_GAP = /^(?: (?:de|da|di|del|della|van|von|der|den|du|des|dos|das|le|la|ter|ten|bin|ibn|al|el|zu|y|Ó|Ní|Nic|Uí|Mac|bint|abu))* $/;
 
+/** Question and auxiliary words that start sentences; some are first names somewhere ("Does Johnson & Johnson ...?"). */
+const SENTENCE_WORDS = new Set(
+  'does do did is are was were can could would should may might must has have had shall what when where who why how which whose please tell show give let make send ask write'.split(' '),
+);
+
 /** Words that make a capitalised run a place, organisation or thing, not a person. */
 const NOT_PERSON_WORDS = new Set(
   ('street st avenue ave road rd drive lane boulevard blvd way court place square park bridge hall tower center centre ' +
@@ -445,7 +450,7 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
       const nameLike = (f & (IS_FIRST | IS_ANY_NAME)) !== 0;
       // "Li Na Huang", "Will Turner": a common word that is also a name stays when a surname
       // follows or a strong cue ("I'm", "my colleague") stands right before it.
-      if (nameLike && first + 1 < n && ((flags[first + 1] ?? 0) & IS_SURNAME) !== 0) break;
+      if (nameLike && first + 1 < n && ((flags[first + 1] ?? 0) & IS_SURNAME) !== 0 && !SENTENCE_WORDS.has(key)) break;
       if (nameLike && first + 1 < n && strongCueBefore(text, run.starts[first] ?? 0, run.ends[n - 1] ?? 0) > 0) break;
       // A lone first name that is also a word ("my sister Joy", "ask Will if"): a relation,
       // an introduction or a verb of contact right before it.
@@ -587,7 +592,7 @@ function detectLowerCaseNames(text: string, lower: string, found: Span[]): void 
 // capitals, optionally after a title and with particles between. They are judged like title-case
 // runs, from the lexicons, so acronyms and shouted sentences ("HTTP API", "NOT FOUND") stay.
 const CAPS_RUN =
-  /(?<![\p{L}\p{N}_@./-])(?:(?:DR|MR|MRS|MS|MISS|PROF|HERR|FRAU|SIG|SR|SRA|MME|M)\.? )?\p{Lu}[\p{Lu}'’-]+(?: (?:(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN) )*\p{Lu}[\p{Lu}'’-]+){1,3}(?![\p{L}\p{N}_@])/gu;
+  /(?<![\p{L}\p{N}_@./-])(?:(?:DEAR|HI|HELLO|DR|MR|MRS|MS|MISS|PROF|HERR|FRAU|SIG|SR|SRA|MME|M)\.? ){0,2}\p{Lu}[\p{Lu}'’-]+(?:\.? (?:(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN) )*\p{Lu}[\p{Lu}'’-]+){1,3}(?![\p{L}\p{N}_@])/gu;
 const CAPS_PRECHECK = /\p{Lu}{2}[\p{Lu}'’-]* \p{Lu}{2}/u;
 const CAPS_PARTICLE = /^(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN)$/;
 
