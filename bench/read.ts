@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { Keys } from '../src/app/keys.js';
 import { HOUR_MS, type Dimension } from '../src/core/rollups.js';
 import type { Storage } from '../src/storage/port.js';
@@ -126,10 +127,12 @@ async function measure(server: Running, storage: Storage, projectId: string, key
   return { cases, naive };
 }
 
-async function runSize(backend: string, rows: number, open: () => Promise<{ storage: Storage; env: Record<string, string>; done: () => Promise<void> }>): Promise<SizeResult> {
+interface Opened { storage: Storage; env: Record<string, string>; done: () => Promise<void>; analyze?: () => Promise<void> }
+
+async function runSize(backend: string, rows: number, open: () => Promise<Opened>): Promise<SizeResult> {
   console.log(`  ${backend}, ${fmt(rows)} interactions`);
   const key = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
-  const { storage, env, done } = await open();
+  const { storage, env, done, analyze } = await open();
   try {
     await storage.migrate();
     await new Keys(storage).ensure(key);
@@ -143,6 +146,8 @@ async function runSize(backend: string, rows: number, open: () => Promise<{ stor
     const rebuildStarted = performance.now();
     await storage.rebuildRollups(project.id);
     const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+    // A database that has been running has planner statistics (autovacuum's ANALYZE); one loaded a minute ago not yet.
+    await analyze?.();
     console.log(`    seeded ${fmt(rows)} interactions and ${fmt(data.feedback)} feedback in ${seedSeconds.toFixed(0)} s; rollups rebuilt in ${rebuildSeconds.toFixed(1)} s`);
     settleDisk();
     const server = await startServer(`feedloop (${backend}, ${fmt(rows)})`, [join(ROOT, 'bin/feedloop.js'), 'serve'], { ...env, FEEDLOOP_API_KEY: key });
@@ -179,7 +184,12 @@ export async function readMain(): Promise<void> {
           const url = await state.postgres!.createDatabase(name);
           const { PostgresStorage } = await import('../src/storage/postgres/postgres-storage.js');
           const dir = tempDir('feedloop-bench-read-pg-');
-          return { storage: new PostgresStorage({ connectionString: url, poolSize: 4 }), env: { FEEDLOOP_DATA_DIR: dir, DATABASE_URL: url }, done: () => state.postgres!.dropDatabase(name) };
+          const analyze = async () => {
+            const client = new pg.Client({ connectionString: url });
+            await client.connect();
+            try { await client.query('ANALYZE'); } finally { await client.end(); }
+          };
+          return { storage: new PostgresStorage({ connectionString: url, poolSize: 4 }), env: { FEEDLOOP_DATA_DIR: dir, DATABASE_URL: url }, done: () => state.postgres!.dropDatabase(name), analyze };
         }));
       }
     } finally {
