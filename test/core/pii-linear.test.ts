@@ -13,23 +13,28 @@ const FRAGMENTS = [
   'passport ', 'IBAN ', 'DE89 ', 'SW1A 1AA ', '〒', '東京都', '様', 'ą', 'İ', '::', 'ff:',
 ];
 
-test('linear time on adversarial inputs (property): 200 KB in well under a second', () => {
+test('linear time on adversarial inputs (property): three times the input takes about three times as long', () => {
+  // The fastest of two runs of each size, so that a pause of the machine does not decide.
+  const fastest = (text: string): number => {
+    let best = Infinity;
+    for (let i = 0; i < 1 + Number(text.length < 200_000); i++) {
+      const started = performance.now();
+      anonymizeText(text);
+      best = Math.min(best, performance.now() - started);
+    }
+    return best;
+  };
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 1000 }), (pattern, seed) => {
       const unit = pattern.join('');
       const text = (unit.repeat(Math.ceil(100_000 / unit.length)) + String(seed)).slice(0, 100_000);
-      const doubled = text + text;
-      const started = performance.now();
-      anonymizeText(text);
-      const single = performance.now() - started;
-      const again = performance.now();
-      anonymizeText(doubled);
-      const double = performance.now() - again;
-      // Quadratic work would take seconds here and grow fourfold with the doubled input.
-      assert.ok(double < 3000, `${JSON.stringify(unit)}: 200 KB took ${Math.round(double)} ms`);
-      assert.ok(double < Math.max(300, single * 4), `${JSON.stringify(unit)}: 100 KB ${Math.round(single)} ms, 200 KB ${Math.round(double)} ms`);
+      const single = fastest(text);
+      const triple = fastest(text + text + text);
+      // Quadratic work grows ninefold with the tripled input, and takes seconds at these sizes.
+      assert.ok(triple < 4000, `${JSON.stringify(unit)}: 300 KB took ${Math.round(triple)} ms`);
+      assert.ok(triple < Math.max(600, single * 5), `${JSON.stringify(unit)}: 100 KB ${Math.round(single)} ms, 300 KB ${Math.round(triple)} ms`);
     }),
-    { numRuns: 40, seed: 20261201 },
+    { numRuns: 15, seed: 20261201 },
   );
 });
 

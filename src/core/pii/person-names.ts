@@ -297,10 +297,26 @@ const POLISH_HINT = /[ąćęłńśźżĄĆĘŁŃŚŹŻ]|(?<![a-zA-Z])(?:z|ze|dla
 // What separates items of a list: commas, "and" in five languages, bullets, line breaks.
 const LIST_GAP = /^(?:\s*(?:,|;|\/|&|·|\||and|und|et|e|y|o|or|oder|ou)\s*)+$|^\s*\n\s*(?:[-*•]\s*|\d+[.)]\s*)?$/;
 
+/** Index of the first span in `sorted` (by start) that starts at or after `pos`. */
+function firstAtOrAfter(sorted: readonly Span[], pos: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.start ?? 0) < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** `found` sorted by start; only the spans next to the candidate are looked at (no scan of all). */
 function inNameList(text: string, candidate: Span, found: readonly Span[]): boolean {
-  for (const f of found) {
-    if (f.end <= candidate.start && candidate.start - f.end <= 12 && LIST_GAP.test(text.slice(f.end, candidate.start))) return true;
-    if (f.start >= candidate.end && f.start - candidate.end <= 12 && LIST_GAP.test(text.slice(candidate.end, f.start))) return true;
+  const next = firstAtOrAfter(found, candidate.end);
+  const f = found[next];
+  if (f && f.start - candidate.end <= 12 && LIST_GAP.test(text.slice(candidate.end, f.start))) return true;
+  for (let i = Math.min(next, found.length) - 1; i >= 0 && i >= next - 4; i--) {
+    const g = found[i]!;
+    if (g.end <= candidate.start && candidate.start - g.end <= 12 && LIST_GAP.test(text.slice(g.end, candidate.start))) return true;
   }
   // Line-structured lists ("Name, Role, Email" per line): the previous or next line starts with a name.
   if (!atLineStart(text, candidate.start)) return false;
@@ -308,11 +324,9 @@ function inNameList(text: string, candidate: Span, found: readonly Span[]): bool
   const prevLineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
   const nextLineBreak = text.indexOf('\n', candidate.end);
   const nextLineStart = nextLineBreak === -1 ? -1 : nextLineBreak + 1;
-  for (const f of found) {
-    if (lineStart > 0 && f.start === firstNonSpace(text, prevLineStart)) return true;
-    if (nextLineStart > 0 && f.start === firstNonSpace(text, nextLineStart)) return true;
-  }
-  return false;
+  const startsAt = (pos: number): boolean => found[firstAtOrAfter(found, pos)]?.start === pos;
+  if (lineStart > 0 && startsAt(firstNonSpace(text, prevLineStart))) return true;
+  return nextLineStart > 0 && startsAt(firstNonSpace(text, nextLineStart));
 }
 
 function atLineStart(text: string, pos: number): boolean {
@@ -667,7 +681,8 @@ export function detectPersons(
   if (capsPairs > 0) detectCapitalisedNames(ctx);
   if (cjk > 0) detectJapaneseNames(text, found);
   if (ctx.borderline.length > 0 && found.length > 0) {
-    for (const candidate of ctx.borderline) if (inNameList(text, candidate, found)) found.push(candidate);
+    const sorted = [...found].sort((a, b) => a.start - b.start);
+    for (const candidate of ctx.borderline) if (inNameList(text, candidate, sorted)) found.push(candidate);
   }
   detectLowerCaseNames(text, lower, found);
   for (const span of found) out.push(span);

@@ -196,6 +196,20 @@ export function applyPolicy(text: string, spans: Span[], policy: PiiPolicy): Spa
     }
   }
   if (allowed.length === 0) return kept;
-  kept = kept.filter((s) => !allowed.some(([from, to]) => s.start >= from && s.end <= to));
-  return kept;
+  // Sorted by start with a running maximum of the ends: a span lies in an allowed range iff the
+  // ranges starting at or before it reach its end (one binary search per span, no scan of all).
+  allowed.sort((a, b) => a[0] - b[0]);
+  const reach: number[] = [];
+  let max = -1;
+  for (const [, to] of allowed) reach.push((max = Math.max(max, to)));
+  return kept.filter((s) => {
+    let lo = 0;
+    let hi = allowed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((allowed[mid]?.[0] ?? 0) <= s.start) lo = mid + 1;
+      else hi = mid;
+    }
+    return !(lo > 0 && (reach[lo - 1] ?? -1) >= s.end);
+  });
 }

@@ -95,8 +95,10 @@ const TOKEN = /\S+/g;
  * not an address (no house number or PO box, no name, or no separator before a weak postcode).
  */
 function addressStart(text: string, postcodeStart: number, strong: boolean): number {
-  const lineStart = text.lastIndexOf('\n', postcodeStart - 1) + 1;
-  const floor = Math.max(lineStart, postcodeStart - 200);
+  // The line start within reach (lastIndexOf over the whole text would make long lines quadratic).
+  const reach = Math.max(0, postcodeStart - 200);
+  const lineBreak = text.slice(reach, postcodeStart).lastIndexOf('\n');
+  const floor = lineBreak === -1 ? reach : reach + lineBreak + 1;
   const window = text.slice(floor, postcodeStart);
   // A weak postcode starts a comma segment ("Dorpsstraat 17a, 3451 BR Vleuten") or ends a chain of
   // several segments ("Banjara Hills, Hyderabad, Telangana 500034", "Meguro-ku, Tokyo 153-0063").
