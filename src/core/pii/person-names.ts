@@ -103,31 +103,51 @@ function expandAlternation(source: string): string[] {
  * Last words of every strong cue. A run whose preceding word is not one of these (and that has no
  * ':' '=' or line break before it) cannot match any strong-cue regex, so those regexes are skipped.
  */
-const CUE_TAIL_WORDS: ReadonlySet<string> = new Set(
-  [GREETING_WORDS, INTRODUCTION_WORDS, RELATION_NOUNS, RELATION_NOUNS_OTHER_LANGS, SIGN_OFF_WORDS]
-    .flatMap(expandAlternation)
-    .map((phrase) => phrase.slice(phrase.lastIndexOf(' ') + 1).toLowerCase()),
-);
+// Which kind of cue a tail word can end: only the regexes of that kind are tried.
+const CUE_PUNCT = 1;
+const CUE_GREETING = 2;
+const CUE_INTRODUCTION = 4;
+const CUE_RELATION = 8;
+const CUE_SIGN_OFF = 16;
 
-function mayHaveStrongCue(text: string, start: number): boolean {
+const CUE_TAIL_WORDS: ReadonlyMap<string, number> = (() => {
+  const map = new Map<string, number>();
+  const add = (source: string, kind: number): void => {
+    for (const phrase of expandAlternation(source)) {
+      const tail = phrase.slice(phrase.lastIndexOf(' ') + 1).toLowerCase();
+      map.set(tail, (map.get(tail) ?? 0) | kind);
+    }
+  };
+  add(GREETING_WORDS, CUE_GREETING);
+  add(INTRODUCTION_WORDS, CUE_INTRODUCTION);
+  add(RELATION_NOUNS, CUE_RELATION);
+  add(RELATION_NOUNS_OTHER_LANGS, CUE_RELATION);
+  add(SIGN_OFF_WORDS, CUE_SIGN_OFF);
+  return map;
+})();
+
+/** The kinds of strong cue that may end right before `start` (CUE_* bits; 0: none can). */
+function mayHaveStrongCue(text: string, start: number): number {
   let i = start;
   const floor = Math.max(0, start - 8);
   while (i > floor) {
     const c = text.charCodeAt(i - 1);
-    if (c === 10 || c === 58 || c === 61 || c === 45 || c === 0x2013 || c === 0x2014) return true; // \n : = - – —
+    if (c === 10 || c === 58 || c === 61 || c === 45 || c === 0x2013 || c === 0x2014) return CUE_PUNCT | CUE_SIGN_OFF; // \n : = - – —
     if (c === 32 || c === 9 || c === 13 || c === 44 || c === 34 || c === 39 || c === 40 || c === 0xab || c === 0x201c) i--;
     else break;
   }
   let j = i;
   const wordFloor = Math.max(0, i - 24);
   while (j > wordFloor && isWordCharCode(text.charCodeAt(j - 1), 46)) j--;
-  if (j === i) return false;
+  if (j === i) return 0;
   let word = text.slice(j, i).toLowerCase().replace(/’/g, "'");
-  if (CUE_TAIL_WORDS.has(word)) return true;
+  let kinds = CUE_TAIL_WORDS.get(word) ?? 0;
+  if (kinds) return kinds;
   while (word.endsWith('.')) word = word.slice(0, -1);
-  if (CUE_TAIL_WORDS.has(word)) return true;
+  kinds = CUE_TAIL_WORDS.get(word) ?? 0;
+  if (kinds) return kinds;
   const dot = word.lastIndexOf('.');
-  return dot !== -1 && CUE_TAIL_WORDS.has(word.slice(dot + 1));
+  return dot === -1 ? 0 : (CUE_TAIL_WORDS.get(word.slice(dot + 1)) ?? 0);
 }
 
 const WEAK_CUE_BEFORE =
@@ -384,11 +404,14 @@ const NOT_NOUNS: ReadonlySet<string> = new Set(
 const POSSESSIVE_CUE = 0.5;
 
 function strongCueBefore(text: string, start: number, end: number): number {
-  if (!mayHaveStrongCue(text, start)) return possessiveNounBefore(text, start) ? POSSESSIVE_CUE : 0;
+  const kinds = mayHaveStrongCue(text, start);
+  if (kinds === 0) return possessiveNounBefore(text, start) ? POSSESSIVE_CUE : 0;
   const before = text.slice(Math.max(0, start - 48), start);
-  if (INTRODUCTION.test(before) || RELATION.test(before) || RELATION_OTHER_LANGS.test(before) || LABEL.test(before)) return 2;
-  if (GREETING_OR_TITLE.test(before)) return 1;
-  return SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)) ? 1 : 0;
+  if (kinds & CUE_INTRODUCTION && INTRODUCTION.test(before)) return 2;
+  if (kinds & CUE_RELATION && (RELATION.test(before) || RELATION_OTHER_LANGS.test(before))) return 2;
+  if (kinds & CUE_PUNCT && LABEL.test(before)) return 2;
+  if (kinds & CUE_GREETING && GREETING_OR_TITLE.test(before)) return 1;
+  return kinds & (CUE_SIGN_OFF | CUE_PUNCT) && SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)) ? 1 : 0;
 }
 
 /** The run sits in a question about something, with no first-person words and no contact data. */
@@ -433,7 +456,7 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   // without a lexicon lookup (the lexicon maps are large and slow to probe).
   if (n === 1) {
     const start = run.starts[0] ?? 0;
-    if (!mayHaveStrongCue(text, start) && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens) && !verbCue(text, start, run.ends[0] ?? start, true)) return;
+    if (mayHaveStrongCue(text, start) === 0 && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens) && !verbCue(text, start, run.ends[0] ?? start, true)) return;
   }
   const keys: string[] = new Array<string>(n);
   const flags: number[] = new Array<number>(n);
