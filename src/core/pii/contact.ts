@@ -23,7 +23,8 @@ export function detectEmails(text: string, out: Span[]): void {
     while (end > at + 1 && (text.charAt(end - 1) === '.' || text.charAt(end - 1) === '-')) end--;
     while (start < at && text.charAt(start) === '.') start++;
     const domain = text.slice(at + 1, end);
-    if (start < at && /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/.test(domain)) {
+    // A domain has a label with a letter before its TLD ("pkg@0.1.0.js" is a package and version).
+    if (start < at && /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/.test(domain) && /[A-Za-z][^.]*\./.test(domain)) {
       out.push({ start, end, type: 'EMAIL' });
     }
     scannedTo = Math.max(end, at + 1);

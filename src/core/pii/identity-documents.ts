@@ -72,8 +72,10 @@ function plausibleValue(value: string): boolean {
   return true;
 }
 
-/** The value's end: a trailing group that is a year ("... 2031") or a lone letter word is not part of it. */
+/** The value's end: a trailing group that is a year ("... 2031") is not part of it; nor is a leading word ("MOD 11-2"). */
 function trimValue(value: string): string {
+  const word = /^[A-Z]{3,} (.*)$/.exec(value);
+  if (word) return trimValue(word[1] ?? '');
   const m = /^(.*\d.*?)[ ](?:19|20)\d{2}$/.exec(value);
   return m && plausibleValue(m[1] ?? '') ? (m[1] ?? value) : value;
 }

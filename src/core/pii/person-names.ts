@@ -51,7 +51,9 @@ const LEAD_WORDS = new Set(
 );
 
 const GREETING_WORDS =
-  'olá|ola|oi|prezad[oa]|senhor|senhora|sr\\.?|sra\\.?|dona|obrigad[oa]|hoi|beste|geachte|heer|mevrouw|meneer|dhr|mevr|mw|cześć|czesc|witam|witaj|dzień dobry|szanown[yai]|drog[ia]|pan|pani|panie|panu|panem|pana|panią|dziękuję|dzięki|hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn|to|from|cc|for';
+  'olá|ola|oi|prezad[oa]|senhor|senhora|sr\\.?|sra\\.?|dona|obrigad[oa]|hoi|beste|geachte|heer|mevrouw|meneer|dhr|mevr|mw|cześć|czesc|witam|witaj|dzień dobry|szanown[yai]|drog[ia]|pan|pani|panie|panu|panem|pana|panią|dziękuję|dzięki|hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn';
+/** Words of e-mail headers and addressing ("to", "from", "for"): a cue for full names, and for lone known first names. */
+const HEADER_WORDS = 'to|from|cc|for';
 const INTRODUCTION_WORDS =
   "my name is|my name's|i am|i'm|im|this is|it's|its|call me|name:|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy|sou|sou o|sou a|eu sou|meu nome é|me chamo|chamo-me|ik ben|ik heet|mijn naam is|jestem|nazywam się|mam na imię|to ja";
 const RELATION_NOUNS =
@@ -62,6 +64,7 @@ const SIGN_OFF_WORDS =
   'cumprimentos|atenciosamente|abraços|abraço|beijos|met vriendelijke groet|vriendelijke groet|hartelijke groet|groeten|groetjes|groet|pozdrawiam|z poważaniem|serdecznie pozdrawiam|pozdrowienia|thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos';
 
 const GREETING_OR_TITLE = new RegExp(`(?:^|[\\s"'(«“])(?:${GREETING_WORDS})\\.?,?\\s*$`, 'i');
+const HEADER_BEFORE = new RegExp(`(?:^|[\\s"'(«“])(?:${HEADER_WORDS}):?\\s*$`, 'i');
 const INTRODUCTION = new RegExp(`(?:^|[^\\p{L}'’])(?:${INTRODUCTION_WORDS})\\s*$`, 'iu');
 const RELATION = new RegExp(
   `(?:^|[^\\p{L}])(?:my|our|his|her|their|your|the)\\s+(?:new\\s+|old\\s+|former\\s+|dear\\s+|best\\s+|late\\s+)?(?:${RELATION_NOUNS})\\s*,?\\s*$`,
@@ -109,6 +112,7 @@ const CUE_GREETING = 2;
 const CUE_INTRODUCTION = 4;
 const CUE_RELATION = 8;
 const CUE_SIGN_OFF = 16;
+const CUE_HEADER = 32;
 
 const CUE_TAIL_WORDS: ReadonlyMap<string, number> = (() => {
   const map = new Map<string, number>();
@@ -123,6 +127,7 @@ const CUE_TAIL_WORDS: ReadonlyMap<string, number> = (() => {
   add(RELATION_NOUNS, CUE_RELATION);
   add(RELATION_NOUNS_OTHER_LANGS, CUE_RELATION);
   add(SIGN_OFF_WORDS, CUE_SIGN_OFF);
+  add(HEADER_WORDS, CUE_HEADER);
   return map;
 })();
 
@@ -204,7 +209,7 @@ function nameFlags(key: string, polish: boolean): number {
 const CONTACT_VERB_BEFORE =
   /(?:^|[^\p{L}])(?:ask|tell|text|call|email|e-mail|ping|remind|invite|thank|meet|message|cc|dm|ring|pay|assign(?:ed)? (?:it )?to|chiedi a|scrivi a|chiama|di' a|demande à|appelle|écris à|frag|sag|schreib|ruf|pregunta a|llama a|escribe a|dile a|pergunta a|liga para|liga à|vraag|bel|zapytaj|zadzwoń do|napisz do)\s+$/iu;
 // Weaker: prepositions and conjunctions; counts only for names that are not also words.
-const WEAK_VERB_BEFORE = /(?:^|[^\p{L}])(?:with|from|and|or|to|for|by|con|avec|mit|und|et|e|y|ou|of|en|i|z|ze|dla|od)\s+$/iu;
+const WEAK_VERB_BEFORE = /(?:^|[^\p{L}])(?:with|from|and|or|to|for|con|avec|mit|und|et|e|y|ou|en|i|z|ze|dla|od)\s+$/iu;
 // A verb of speech or action right after: "what Dmitri said", "Priya wants ...".
 const SPEECH_VERB_AFTER =
   /^\s+(?:said|says|told|asked|wants|wanted|wrote|writes|mentioned|replied|thinks|thought|called|emailed|texted|sent|suggested|agreed|needs|needed|promised|is coming|sagt|meinte|hat gesagt|dice|ha detto|dit|a dit|dijo|disse|zei|powiedział|powiedziała|napisał|napisała)(?![\p{L}])/iu;
@@ -402,6 +407,8 @@ const NOT_NOUNS: ReadonlySet<string> = new Set(
 
 /** Cue strength of "our midwife, X": counts for multi-word names, and for one known first name. */
 const POSSESSIVE_CUE = 0.5;
+/** Cue strength of "to X", "from X", "for X": the same, so "from Langfuse" is not a person. */
+const HEADER_CUE = 0.75;
 
 function strongCueBefore(text: string, start: number, end: number): number {
   const kinds = mayHaveStrongCue(text, start);
@@ -411,6 +418,7 @@ function strongCueBefore(text: string, start: number, end: number): number {
   if (kinds & CUE_RELATION && (RELATION.test(before) || RELATION_OTHER_LANGS.test(before))) return 2;
   if (kinds & CUE_PUNCT && LABEL.test(before)) return 2;
   if (kinds & CUE_GREETING && GREETING_OR_TITLE.test(before)) return 1;
+  if (kinds & CUE_HEADER && HEADER_BEFORE.test(before)) return HEADER_CUE;
   return kinds & (CUE_SIGN_OFF | CUE_PUNCT) && SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)) ? 1 : 0;
 }
 
@@ -539,7 +547,7 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   if (count === 1) {
     // "Text Rose ...": you text a private person (even one whose name is a public title).
     if (cue === 0 && headFlags & IS_FIRST) cue = verbCue(text, start, end, false) ? 2 : verbCue(text, start, end, (headFlags & IS_COMMON) === 0) ? 1 : 0;
-    if (cue === 0 || (cue === POSSESSIVE_CUE && (headFlags & IS_FIRST) === 0)) return; // "my app Duolingo"
+    if (cue === 0 || ((cue === POSSESSIVE_CUE || cue === HEADER_CUE) && (headFlags & IS_FIRST) === 0)) return; // "my app Duolingo"
     if (headFlags & IS_COMMON && cue < 2 && !verbCue(text, start, end, false)) return;
     if (cue === 1 && impersonalQuestion(ctx, start, end)) return; // "why does Mr Darcy ...?"
   } else {

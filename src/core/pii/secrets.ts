@@ -126,7 +126,7 @@ const ASSIGNMENT = new RegExp(
   'gi',
 );
 // `-u user:password` of curl, wget and friends.
-const CLI_USER_PASSWORD = /(?:^|\s)(?:-u|--user|--proxy-user|--http-user)[ =]["']?[^\s:"']{1,64}:([^\s"']{4,128})/g;
+const CLI_USER_PASSWORD = /(?:^|\s)(?:-u|--user|--proxy-user|--http-user)[ =]["'`]?[^\s:"'`]{1,64}:([^\s"'`]{4,128})/g;
 
 // A quoted high-entropy string near a secret-ish word (e.g. Terraform `default = "..."`).
 const QUOTED_OPAQUE = /["'`]([A-Za-z0-9+/_=-]{16,200})["'`]/g;
@@ -138,7 +138,7 @@ const SECRET_KEYWORD = /pass|pwd|secret|token|key|credential|bearer|passwort|ken
 
 /** Values that are references or placeholders, not secrets. */
 const NOT_A_SECRET =
-  /^(?:\$|\{|<|%|process\.env|os\.environ|env\(|secrets\.|vars\.|getenv|\[[A-Z_]+\]$|x{3,}|\*{3,}|your|my[_-]?|example|changeme|placeholder|redacted|(?:none|null|true|false|undefined|required|optional|string|password|secret|token)$)/i;
+  /^(?:\$|\{|<|%|process\.env|os\.environ|env\(|secrets\.|vars\.|getenv|\[[A-Z_]+\]$|x{3,}|\*{3,}|your|my[_-]?|example|changeme|placeholder|redacted|(?:none|null|true|false|undefined|required|optional|string|password|secret|token|omit|include|same-origin|auto|default|enabled|disabled|basic|bearer|digest|oauth|jwt|session|cookie|env|file|vault|local|memory|plain|hash|sha256|bcrypt|argon2)$)/i;
 
 // A password stated in prose: "my wifi password is Gatto_Nero_2023!", "contraseña ... es 'X'".
 const PROSE_PASSWORD =
@@ -244,7 +244,7 @@ export function detectSecrets(text: string, out: Span[], longestWordRun = Infini
   }
   if (hyphens > 0 && (text.includes(' -u') || text.includes('--user'))) {
     for (const m of execAll(CLI_USER_PASSWORD, text)) {
-      const value = m[1] ?? '';
+      const value = (m[1] ?? '').replace(/[.,;:)]+$/, '');
       if (PLACEHOLDER_PASSWORD.test(value)) continue;
       const start = m.index + m[0].length - value.length;
       out.push({ start, end: start + value.length, type: 'API_KEY' });
