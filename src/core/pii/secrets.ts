@@ -154,6 +154,16 @@ function passwordLike(value: string): boolean {
   return /\p{L}/u.test(value) && /[\d!@#$%^&*_+=?~-]/.test(value) && !NOT_A_SECRET.test(value);
 }
 
+/**
+ * An unquoted value that is code, not a secret: a member access or identifier without digits
+ * (`options.requireToken`, `apiKey`, `FLOOD_KEY`), a call, index or template (`sign(`, `opts[`,
+ * `${...}`), a path or a command-line flag.
+ */
+function codeReference(value: string): boolean {
+  if (/^[/-]|[([{<`]|\$\{/.test(value)) return true;
+  return /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[,;]?$/.test(value) && !/\d/.test(value);
+}
+
 function highEntropy(value: string): boolean {
   let upper = 0;
   let lowerCount = 0;
@@ -279,13 +289,14 @@ export function detectSecrets(text: string, out: Span[], longestWordRun = Infini
     if (value.length < 4 || NOT_A_SECRET.test(value) || /\s{2,}/.test(value)) continue;
     // Natural-language values ("password: is it safe") are prose unless they look opaque.
     if (m[3] !== undefined && !looksOpaque(value) && value.length < 8) continue;
+    if (m[3] !== undefined && codeReference(value)) continue;
     if (/\s/.test(value) && !looksOpaque(value)) continue;
     const start = m.index + m[0].length - value.length - (m[3] === undefined ? 1 : 0);
     out.push({ start, end: start + value.length, type: 'API_KEY' });
   }
   for (const m of execAll(QUOTED_OPAQUE, text)) {
     const value = m[1] ?? '';
-    if (!looksOpaque(value) || !/\d/.test(value) || NOT_A_SECRET.test(value)) continue;
+    if (!looksOpaque(value) || !/\d/.test(value) || NOT_A_SECRET.test(value) || value.startsWith('/') || value.includes('//')) continue;
     const before = text.slice(Math.max(0, m.index - 80), m.index);
     if (!SECRET_WORD_BEFORE.test(before)) continue;
     out.push({ start: m.index + 1, end: m.index + 1 + value.length, type: 'API_KEY' });
