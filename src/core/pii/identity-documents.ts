@@ -87,15 +87,21 @@ const LABEL_REACH = 110;
  * Label matches ({index, text}) in the stretches of text before plausible values: the big label
  * alternation is slow to run over a whole text, and most texts have no identifier-like value.
  */
-function labelsBeforeValues(text: string, lower: string): { index: number; label: string }[] {
+function labelsBeforeValues(text: string, lower: string, groupedRuns: readonly number[] | null): { index: number; label: string }[] {
   const labels: { index: number; label: string }[] = [];
   const seen = new Set<number>();
   let scannedTo = 0;
-  for (const v of execAll(DOCUMENT_TOKEN, text)) {
-    if (!plausibleValue(trimValue(v[0]))) continue;
+  // Value-like runs: from textStats when it recorded them, else from a scan.
+  const runs: number[] = [];
+  if (groupedRuns) runs.push(...groupedRuns);
+  else {
+    for (const v of execAll(DOCUMENT_TOKEN, text)) if (plausibleValue(trimValue(v[0]))) runs.push(v.index, v.index + v[0].length);
+  }
+  for (let r = 0; r + 1 < runs.length; r += 2) {
+    const index = runs[r] ?? 0;
     // The label may also be the start of the token itself ("BSN 111222333").
-    const to = v.index + v[0].length;
-    const from = Math.max(0, Math.max(scannedTo - 48, v.index - LABEL_REACH));
+    const to = runs[r + 1] ?? 0;
+    const from = Math.max(0, Math.max(scannedTo - 48, index - LABEL_REACH));
     if (from >= to) continue;
     for (const [re, source] of [[DOCUMENT_LABEL, lower], [DOCUMENT_ACRONYM, text]] as const) {
       for (const m of execAll(re, source.slice(from, to))) {
@@ -110,8 +116,8 @@ function labelsBeforeValues(text: string, lower: string): { index: number; label
   return labels.sort((a, b) => a.index - b.index);
 }
 
-function labelled(text: string, lower: string, out: Span[]): void {
-  for (const { index, label } of labelsBeforeValues(text, lower)) {
+function labelled(text: string, lower: string, out: Span[], groupedRuns: readonly number[] | null): void {
+  for (const { index, label } of labelsBeforeValues(text, lower, groupedRuns)) {
     if ((label === 'ID' || label === 'DL') && THING_BEFORE_ID.test(text.slice(Math.max(0, index - 20), index))) continue;
     const from = index + label.length;
     const window = text.slice(from, from + 60);
@@ -198,8 +204,10 @@ const UNLABELLED: readonly Unlabelled[] = [
  * Callers may skip texts whose longest grouped run (see textStats) is below 6; `lower` is `text`
  * lower-cased (same length); `longestCodeRun` and `longestGroupedRun` skip formats that cannot fit.
  */
-export function detectIdentityDocuments(text: string, out: Span[], lower = lowerSameLength(text), longestCodeRun = Infinity, longestGroupedRun = Infinity): void {
-  labelled(text, lower, out);
+export function detectIdentityDocuments(
+  text: string, out: Span[], lower = lowerSameLength(text), longestCodeRun = Infinity, longestGroupedRun = Infinity, groupedRuns: readonly number[] | null = null,
+): void {
+  labelled(text, lower, out, groupedRuns);
   for (const kind of UNLABELLED) {
     if ((kind.minCode !== undefined && longestCodeRun < kind.minCode) || (kind.minGrouped !== undefined && longestGroupedRun < kind.minGrouped)) continue;
     if (!kind.precheck.test(text)) continue;

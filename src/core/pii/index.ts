@@ -38,7 +38,7 @@ export function detectPii(text: string, policy: PiiPolicy = DEFAULT_POLICY): Spa
   detectSecrets(text, spans, stats.longestWordRun, lower, stats.hyphens, stats.colons);
   detectEmails(text, spans);
   if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
-  if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower, stats.longestCodeRun, stats.longestGroupedRun);
+  if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower, stats.longestCodeRun, stats.longestGroupedRun, stats.groupedRuns);
   if (digits >= 1 && (stats.addressHint || stats.cjk > 0)) {
     detectStreetAddresses(text, spans);
     detectPostalAddresses(text, spans, stats.cjk);

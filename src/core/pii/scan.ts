@@ -67,6 +67,8 @@ export interface TextStats {
    * among runs with 2+ digits ("485 777 3456", "C01X00T47", "2 67 04 38 886 256 53": identifier-like).
    */
   longestGroupedRun: number;
+  /** [start, end) of the grouped runs with 6+ letters and digits, 2+ of them digits (at most 64; null past that). */
+  groupedRuns: number[] | null;
   /** Spaces with two capitals on each side ("MARIA KOWALSKA"): names typed in capitals may follow. */
   capsPairs: number;
   /**
@@ -123,6 +125,9 @@ export function textStats(text: string): TextStats {
   let groupDigits = 0;
   let afterSeparator = false;
   let longestGroupedRun = 0;
+  let groupStart = 0;
+  let groupEnd = 0;
+  let groupedRuns: number[] | null = [];
   let capsPairs = 0;
   let addressHint = false;
   let wordCapital = false;
@@ -171,13 +176,19 @@ export function textStats(text: string): TextStats {
     }
     previousClass = k;
     if (k & CODE && c !== 45) {
+      if (groupAlnum === 0) groupStart = i;
       groupAlnum++;
+      groupEnd = i + 1;
       if (k & DIGIT) groupDigits++;
       afterSeparator = false;
       if (groupDigits >= 2 && groupAlnum > longestGroupedRun) longestGroupedRun = groupAlnum;
     } else if ((c === 32 || c === 46 || c === 47 || c === 45) && !afterSeparator && groupAlnum > 0) {
       afterSeparator = true;
     } else {
+      if (groupAlnum >= 6 && groupDigits >= 2 && groupedRuns !== null) {
+        if (groupedRuns.length >= 128) groupedRuns = null;
+        else groupedRuns.push(groupStart, groupEnd);
+      }
       groupAlnum = 0;
       groupDigits = 0;
       afterSeparator = false;
@@ -193,9 +204,13 @@ export function textStats(text: string): TextStats {
       code = 0;
     }
   }
+  if (groupAlnum >= 6 && groupDigits >= 2 && groupedRuns !== null) {
+    if (groupedRuns.length >= 128) groupedRuns = null;
+    else groupedRuns.push(groupStart, groupEnd);
+  }
   if (digitRun === 4 && /^(?:19|20)/.test(text.slice(-4))) dateHint = true;
   if (!dateHint && digits >= 3) dateHint = NUMERIC_DATE.test(text);
-  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun, capsPairs, addressHint, dateHint, polishLetters, hyphens, colons };
+  return { digits, longestWordRun, longestCodeRun, cjk, longestGroupedRun, capsPairs, addressHint, dateHint, polishLetters, hyphens, colons, groupedRuns };
 }
 
 /**
