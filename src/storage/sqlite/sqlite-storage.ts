@@ -413,7 +413,8 @@ export class SqliteStorage implements Storage {
 
       findRelinkableFeedback: async (projectId, endUser, interactionId, timeEnd, window) => {
         const rows = [
-          ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND status <> 'linked' ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
+          ...this.prepare(`SELECT * FROM feedback INDEXED BY feedback_unlinked WHERE project_id = ? AND end_user = ? AND status <> 'linked'
+            ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
             .all(projectId, endUser),
           ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND interaction_ref = ? AND status <> 'linked'`).all(projectId, interactionId),
           ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND link = 'time' AND timestamp BETWEEN ? AND ?`)
@@ -483,8 +484,9 @@ export class SqliteStorage implements Storage {
       findLinkedFeedbackEvents: async (projectId, interactionIds) => {
         const out = new Map<string, FeedbackEvent[]>();
         const rows = interactionIds.length === 1
-          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f WHERE f.interaction_id = ? AND f.project_id = ? AND f.status = 'linked'`)
-            .all(interactionIds[0], projectId) as Row[]
+          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f INDEXED BY feedback_interaction
+              WHERE f.project_id = ? AND f.interaction_id = ? AND f.status = 'linked'`)
+            .all(projectId, interactionIds[0]) as Row[]
           : (() => {
             const q = feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
             return this.prepare(q.text).all(bindings(q.values)) as Row[];
