@@ -1,8 +1,10 @@
 // The HTTP edge: a Fastify instance with the compat and read routes, auth and RFC 9457 errors.
 // Built by a factory so tests drive it in-process (app.inject) as well as over a real port.
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Ingestion } from '../app/ingestion.js';
 import type { Keys } from '../app/keys.js';
+import type { Sessions } from '../app/sessions.js';
 import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
 import { registerAuth } from './auth.js';
@@ -11,8 +13,10 @@ import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerCompatRoutes } from './routes/compat.js';
+import { registerDashboard } from './routes/dashboard.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerReadRoutes } from './routes/read.js';
+import { registerSessionRoutes } from './routes/session.js';
 import { AJV_OPTIONS } from './validation.js';
 
 export interface AppDependencies {
@@ -23,6 +27,12 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Dashboard sign-in sessions; without them the dashboard's cookie is not accepted. */
+  sessions?: Sessions;
+  /** Fastify's trustProxy (FEEDLOOP_TRUST_PROXY). */
+  trustProxy?: boolean | string[];
+  /** Where the built dashboard is (tests); packages/dashboard/dist by default. */
+  dashboardRoot?: string;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -34,6 +44,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ajv: { customOptions: AJV_OPTIONS },
     // Fastify's own 503 while closing is not a problem document; the hook below answers instead.
     return503OnClosing: false,
+    trustProxy: deps.trustProxy ?? false,
   });
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
@@ -49,11 +60,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         { headers: { 'retry-after': '1', connection: 'close' } });
     }
   });
-  registerAuth(app, deps.keys);
+  await app.register(fastifyCookie);
+  registerAuth(app, deps.keys, deps.sessions);
   await registerRateLimit(app, deps.rateLimitPerMinute);
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerKeyRoutes(app, deps.keys);
+  if (deps.sessions) registerSessionRoutes(app, deps.sessions);
+  await registerDashboard(app, { root: deps.dashboardRoot });
   await app.ready();
   return app;
 }

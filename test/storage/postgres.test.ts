@@ -12,6 +12,7 @@ import { WriteQueue } from '../../src/app/write-queue.js';
 import type { FeedbackCommand, InteractionCommand } from '../../src/core/commands.js';
 import { newId } from '../../src/core/ids.js';
 import { createContentHasher } from '../../src/core/text.js';
+import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { feedback, interaction, storageContract } from './contract.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../support/postgres.js';
@@ -53,7 +54,7 @@ if (unavailable !== null) {
         await client.connect();
         try {
           const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-          assert.deepEqual(rows.map((r) => r.version), [1]);
+          assert.deepEqual(rows.map((r) => r.version), POSTGRES_MIGRATIONS.map((_, k) => k + 1));
           const settings = await client.query("SELECT count(*)::int AS n FROM settings WHERE key = 'installation_secret'");
           assert.equal(settings.rows[0].n, 1);
         } finally {

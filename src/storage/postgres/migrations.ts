@@ -102,4 +102,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tag_updates_unlinked ON tag_updates(project_id, end_user) WHERE status <> 'linked';
   `,
+  /* 2: dashboard sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    key_id TEXT REFERENCES api_keys(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked_at BIGINT
+  );
+  CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
 ];

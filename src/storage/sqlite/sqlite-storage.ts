@@ -10,11 +10,11 @@ import type { ConversationNeighbours } from '../../core/conversations.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
-import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import type { ApiKeyRecord, LinkUpdate, ProjectRecord, SessionRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { WalSync } from './wal-sync.js';
-import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
+import { apiKeyFromRow, sessionFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
@@ -246,6 +246,34 @@ export class SqliteStorage implements Storage {
       const tags = this.prepare("UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore);
       return feedback.changes + tags.changes;
     });
+  }
+
+  async findProjectById(id: string): Promise<ProjectRecord | null> {
+    const row = this.read('SELECT id, name, created_at FROM projects WHERE id = ?').get(id) as Row | undefined;
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
+  }
+
+  async createSession(r: SessionRecord): Promise<void> {
+    this.prepare(`INSERT INTO sessions (id, token_hash, project_id, key_id, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(r.id, r.tokenHash, r.projectId, r.keyId, r.createdAt, r.expiresAt, r.revokedAt);
+    await this.durable();
+  }
+
+  async findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null> {
+    const row = this.read(`SELECT s.*, k.revoked_at AS key_revoked_at FROM sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+      WHERE s.token_hash = ?`).get(tokenHash) as Row | undefined;
+    return row ? { session: sessionFromRow(row), keyRevoked: row['key_revoked_at'] !== null } : null;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    this.prepare('UPDATE sessions SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
+    await this.durable();
+  }
+
+  async deleteSessionsExpiredBefore(at: number): Promise<number> {
+    const { changes } = this.prepare('DELETE FROM sessions WHERE expires_at < ?').run(at);
+    await this.durable();
+    return changes;
   }
 
   private createTransaction(): StorageTransaction {
