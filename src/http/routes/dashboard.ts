@@ -64,6 +64,8 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
         // File names carry a content hash: a changed file is a new URL.
         maxAge: '365d',
         immutable: true,
+        // The build writes a .gz beside each file (packages/dashboard/vite.config.ts).
+        preCompressed: true,
         setHeaders: (reply) => { reply.header('x-content-type-options', 'nosniff'); },
       });
     }
