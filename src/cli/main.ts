@@ -1,6 +1,7 @@
-// `feedloop <command>`: serve, keys create|list|revoke. `--json` prints one JSON object on stdout.
+// `feedloop <command>`: serve, keys create|list|revoke, demo. `--json` prints one JSON object on stdout.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
+import { runDemo } from './demo.js';
 import { runKeys } from './keys.js';
 import { runServe } from './serve.js';
 
@@ -11,6 +12,7 @@ Commands:
   keys create --project NAME [--kind secret|publishable] [--name LABEL] [--origin URL ...]
   keys list [--project NAME]
   keys revoke ID_OR_PREFIX [--project NAME]
+  demo [--seed N] [--interactions N]    load a month of synthetic data to explore in the dashboard
 
 Options:
   --json      print one JSON object on stdout
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      interactions: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -42,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return runServe(config);
     case 'keys':
       return runKeys(config, rest, values);
+    case 'demo':
+      return runDemo(config, values);
     default:
       console.error(`feedloop: unknown command "${command}"\n\n${USAGE}`);
       return 2;
