@@ -27,7 +27,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
-import { PATHS, feedbackBody, interactionBody, prng, usersFor, type Workload } from './data.js';
+import { ExportTraceServiceRequest } from '../src/http/otlp-codec.js';
+import { OTLP_SPANS_PER_EXPORT, PATHS, feedbackBody, interactionBody, otlpExportRequest, prng, usersFor, type Workload } from './data.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { seedDataDir, seedPostgres } from './seed.js';
 
@@ -484,8 +485,74 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
   console.log(lines.join('\n'));
 }
 
+// ---------------------------------------------------------------------------------------------
+// `npm run bench -- otlp`: OTLP span ingestion alone
+
+/**
+ * BENCH_RUNS times: loads the baseline's no-op /v1/traces (protobuf decoded, nothing stored) and
+ * feedloop's, on a fresh data directory, with the same stream of protobuf exports of
+ * OTLP_SPANS_PER_EXPORT GenAI spans each (2 LLM calls in every 5 spans, anonymize off), and prints
+ * spans/s with the ratio to the baseline of the same run. Goal: ≥ 20,000 spans/s.
+ */
+async function otlpMain(): Promise<void> {
+  const apiKey = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
+  const loadBefore = loadavg();
+  console.log(`feedloop OTLP bench: ${settings.runs} run(s), ${settings.duration} s per load after ${settings.warmup} s warm-up, ` +
+    `${settings.connections} connections, ${OTLP_SPANS_PER_EXPORT} spans per export (protobuf)`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ` +
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  const users = 2000;
+  const baseline = await startServer('baseline', [join(HERE, 'baseline-server.js')], {});
+  const results: { baseline: LoadResult; feedloop: LoadResult }[] = [];
+  try {
+    for (let run = 1; run <= settings.runs; run++) {
+      const spec = (url: string): LoadSpec => ({
+        url, apiKey, workload: 'otlp', anonymize: false, seeded: 0, users, connections: settings.connections,
+        durationSeconds: settings.duration, warmupSeconds: settings.warmup, seed: run * 100 + 4,
+      });
+      const step = async (label: string, s: LoadSpec, server: Running): Promise<LoadResult> => {
+        settleDisk();
+        const r = await runLoad(s);
+        if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${server.name} exited during the load:\n${server.output()}`);
+        const bad = r.non2xx + r.errors + r.timeouts;
+        console.log(`  run ${run} ${label.padEnd(20)} ${fmt(r.requestsPerSecond).padStart(6)} exports/s = ${fmt(r.requestsPerSecond * OTLP_SPANS_PER_EXPORT).padStart(7)} spans/s` +
+          `  p50 ${r.latencyP50} ms  p99 ${r.latencyP99} ms` + (bad > 0 ? `  !! non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}` : ''));
+        return r;
+      };
+      const dir = tempDir('feedloop-bench-otlp-');
+      const feedloop = await startServer('feedloop', [join(ROOT, 'bin/feedloop.js'), 'serve'], { FEEDLOOP_DATA_DIR: dir, FEEDLOOP_API_KEY: apiKey, DATABASE_URL: '' });
+      try {
+        // Check: one export is accepted whole (no partial success), before loading.
+        const body = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(otlpExportRequest(run, users, prng(run)))).finish();
+        const check = await fetch(`${feedloop.url}${PATHS.otlp}`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${apiKey}` } });
+        const answer = new Uint8Array(await check.arrayBuffer());
+        if (check.status !== 200 || answer.length !== 0) throw new Error(`feedloop: the check export was not accepted whole: ${check.status} ${Buffer.from(answer).toString()}`);
+        results.push({ baseline: await step('baseline', spec(baseline.url), baseline), feedloop: await step('feedloop', spec(feedloop.url), feedloop) });
+      } finally {
+        await stopServer(feedloop);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await stopServer(baseline);
+  }
+  const loadAfter = loadavg();
+  const spans = (r: LoadResult) => r.requestsPerSecond * OTLP_SPANS_PER_EXPORT;
+  const feedloopSpans = results.map((r) => spans(r.feedloop));
+  const ratios = results.map((r) => r.feedloop.requestsPerSecond / r.baseline.requestsPerSecond);
+  console.log([
+    '', `Results: median (min–max) over ${results.length} run(s).`,
+    `OTLP spans/s (anonymize off): ${spread(feedloopSpans)}  baseline ${spread(results.map((r) => spans(r.baseline)))}  ratio ${spread(ratios, 2)}  ${goal(median(feedloopSpans), '≥', 20_000)}`,
+    `interactions/s (2 LLM calls per 5 spans): ${spread(feedloopSpans.map((x) => (x * 2) / 5))}`,
+    `OTLP export p50: ${spread(results.map((r) => r.feedloop.latencyP50), 0, ' ms')}  p99: ${spread(results.map((r) => r.feedloop.latencyP99), 0, ' ms')}` +
+      `  baseline p99 ${spread(results.map((r) => r.baseline.latencyP99), 0, ' ms')}`,
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`,
+  ].join('\n'));
+  if (settings.out) writeFileSync(settings.out, JSON.stringify({ settings, loadBefore, loadAfter, runs: results }, null, 2));
+}
+
 try {
-  await main();
+  await (process.argv.includes('otlp') ? otlpMain() : main());
 } catch (error) {
   if (interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped
   console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);

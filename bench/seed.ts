@@ -45,7 +45,7 @@ async function seedStorage(storage: Storage, count: number, apiKey: string, onPr
           input: s.input, output: s.output, inputHash: hash(s.input), outputHash: hash(s.output),
           messages: [{ role: 'user', content: s.input }], history: null, systemPrompt: null, model: 'gpt-4o-mini',
           ragSources: null, tags: {}, featureFlags: [], traces: null, timeStart: s.timeStart, timeEnd: s.timeEnd,
-          hideContent: false, piiRemoved: false, pii: {}, receivedAt, source: 'v2/interactions',
+          hideContent: false, piiRemoved: false, pii: {}, receivedAt, source: 'v2/interactions', traceId: null, spanId: null,
         });
       }
       await storage.transaction((tx) => tx.insertInteractions(rows));

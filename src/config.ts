@@ -23,6 +23,8 @@ export interface Config {
   /** Worker threads for PII removal (0: on the event loop). */
   piiThreads: number;
   logLevel: string;
+  /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
+  otlpMaxSpansInFlight: number;
   /** Signs in to the dashboard without a key (docs/dashboard.md); null: key sign-in only. */
   adminPassword: string | null;
   /** How long a dashboard session lasts from sign-in. */
@@ -47,6 +49,7 @@ export const SETTINGS = [
   ['FEEDLOOP_RATE_LIMIT', '0', 'requests per minute per API key (429 beyond); 0: no limit'],
   ['FEEDLOOP_PII_THREADS', '1', 'worker threads that remove PII off the event loop (0: inline)'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
+  ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
   ['FEEDLOOP_ADMIN_PASSWORD', '', 'lets the dashboard sign in with this password instead of a key'],
   ['FEEDLOOP_SESSION_TTL', '12h', 'how long a dashboard session lasts'],
   ['FEEDLOOP_TRUST_PROXY', '', 'true, or addresses/CIDRs of proxies whose X-Forwarded-Proto/-For are believed'],
@@ -95,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'FEEDLOOP_RATE_LIMIT', 0, 100_000_000),
     piiThreads: integer(env, 'FEEDLOOP_PII_THREADS', 0, 64),
     logLevel: value(env, 'LOG_LEVEL'),
+    otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
     adminPassword: adminPassword(env),
     sessionTtlMs: duration(env, 'FEEDLOOP_SESSION_TTL'),
     trustProxy: trustProxy(value(env, 'FEEDLOOP_TRUST_PROXY')),
@@ -124,6 +128,7 @@ export function describeConfig(c: Config): string[] {
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
     `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,
+    `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
     `FEEDLOOP_ADMIN_PASSWORD=${c.adminPassword === null ? '(not set)' : '***'}`, `FEEDLOOP_SESSION_TTL=${c.sessionTtlMs / 1000}s`,
     `FEEDLOOP_TRUST_PROXY=${c.trustProxy === false ? '(not set)' : String(c.trustProxy)}`,
   ];

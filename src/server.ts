@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
+import { orphanPending } from './app/orphaning.js';
 import { Sessions } from './app/sessions.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
@@ -43,13 +44,14 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const sessions = new Sessions(storage, keys, installationSecret, { adminPassword: config.adminPassword, ttlMs: config.sessionTtlMs });
   const app = await buildApp({
     storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes,
-    rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel, sessions, trustProxy: config.trustProxy,
+    rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel, otlpMaxSpansInFlight: config.otlpMaxSpansInFlight,
+    sessions, trustProxy: config.trustProxy,
   });
   warn = (message, error) => app.log.warn({ err: error }, message);
 
   const sweep = async () => {
     try {
-      await storage.orphanPending(Date.now() - config.pendingTtlMs);
+      await orphanPending(storage, Date.now() - config.pendingTtlMs);
     } catch (error) {
       app.log.warn({ err: error }, 'marking old pending feedback as orphaned failed; will retry');
     }

@@ -39,6 +39,7 @@ export class Ingestion {
       timestamp: cmd.timestamp, status: 'pending', link: null, interactionId: null, linkedTimeEnd: null,
       interactionRef: cmd.interactionRef, inputHash: this.hashOf(cmd.input), outputHash: this.hashOf(cmd.output),
       conversationId: cmd.conversationId, flags: [], piiRemoved: Object.keys(pii).length > 0, pii, receivedAt: Date.now(),
+      traceRef: cmd.traceRef, spanRef: cmd.spanRef,
     };
     // Copied text is compared raw now and in its stored (possibly anonymized) form on later re-runs.
     const copiedTexts = isCopySlug(cmd.slug) && hasContent(cmd.text) ? [...new Set([cmd.text, text!])] : [];
@@ -80,14 +81,14 @@ export class Ingestion {
       messages: content.messages, history: content.history, systemPrompt: content.systemPrompt, model: cmd.model,
       ragSources: content.ragSources, tags: cmd.tags, featureFlags: cmd.featureFlags, traces: content.traces,
       timeStart: cmd.timeStart, timeEnd: cmd.timeEnd, hideContent: cmd.hideContent,
-      piiRemoved: Object.keys(pii).length > 0, pii, receivedAt, source: cmd.source,
+      piiRemoved: Object.keys(pii).length > 0, pii, receivedAt, source: cmd.source, traceId: cmd.traceId, spanId: cmd.spanId,
     };
     const actions = await Promise.all(cmd.feedbackActions.map(async (a): Promise<FeedbackRecord> => {
       const { text, pii: actionPii } = await this.anonymizedText(a.text, cmd.anonymize);
       return {
         id: newId(), projectId, eventId: null, slug: a.slug, text, value: a.value, endUser: cmd.endUser, timestamp: cmd.timeEnd,
         status: 'linked', link: 'id', interactionId: id, linkedTimeEnd: cmd.timeEnd, interactionRef: id, inputHash: null, outputHash: null,
-        conversationId: null, flags: [], piiRemoved: Object.keys(actionPii).length > 0, pii: actionPii, receivedAt,
+        conversationId: null, flags: [], piiRemoved: Object.keys(actionPii).length > 0, pii: actionPii, receivedAt, traceRef: null, spanRef: null,
       };
     }));
     return { record, actions, clientChosenId: cmd.clientId !== null };

@@ -4,6 +4,7 @@
 // the dashboard. Deterministic for a seed; loading it again stores nothing twice (client-chosen
 // interaction ids and feedback event ids make every write an idempotent retry).
 import { DEFAULT_PROJECT } from '../app/keys.js';
+import { orphanPending } from '../app/orphaning.js';
 import type { Config } from '../config.js';
 import { checkFeedbackBody, checkInteractionBody, toFeedbackCommand, toInteractionCommand } from '../core/wire/normalize.js';
 import type { FeedbackBody } from '../core/wire/schemas.js';
@@ -54,7 +55,7 @@ export async function loadDemo(server: Server, config: Pick<Config, 'apiKey'>, o
     // Orphaned means pending for longer than the TTL: this feedback is aged at once by running the
     // sweep that the server runs periodically, before anything else can be pending.
     await inSlices(data.orphaned, 100, (body) => server.ingestion.recordFeedback(project.id, feedbackCommand(body)));
-    await server.storage.orphanPending(Date.now() + 1);
+    await orphanPending(server.storage, Date.now() + 1);
     await inSlices(data.pending, 100, (body) => server.ingestion.recordFeedback(project.id, feedbackCommand(body)));
   }
 

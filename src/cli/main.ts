@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { runDemo } from './demo.js';
 import { runKeys } from './keys.js';
+import { runRollups } from './rollups.js';
 import { runServe } from './serve.js';
 
 const USAGE = `Usage: feedloop <command> [options]
@@ -12,6 +13,9 @@ Commands:
   keys create --project NAME [--kind secret|publishable] [--name LABEL] [--origin URL ...]
   keys list [--project NAME]
   keys revoke ID_OR_PREFIX [--project NAME]
+  rollups rebuild [--project NAME] [--check]
+                                        recompute the statistics' rollups from the raw rows
+                                        (--check: only compare, exit 1 where they differ)
   demo [--seed N] [--interactions N]    load a month of synthetic data to explore in the dashboard
 
 Options:
@@ -31,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      check: { type: 'boolean', default: false },
       seed: { type: 'string' },
       interactions: { type: 'string' },
     },
@@ -46,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return runServe(config);
     case 'keys':
       return runKeys(config, rest, values);
+    case 'rollups':
+      return runRollups(config, rest, values);
     case 'demo':
       return runDemo(config, values);
     default:

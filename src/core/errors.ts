@@ -4,6 +4,7 @@
 
 export const ERRORS = {
   validation_failed: { status: 422, title: 'The request body is not valid' },
+  invalid_query: { status: 422, title: 'A query parameter is not valid' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
   bad_request: { status: 400, title: 'The request is not valid' },
   unsupported_media_type: { status: 415, title: 'The content type is not supported' },
@@ -21,8 +22,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** A rejected field, named by JSON pointer into the request body (RFC 6901). */
-export interface FieldError { pointer: string; detail: string }
+/** A rejected field, named by JSON pointer into the request body (RFC 6901), or a rejected query parameter. */
+export interface FieldError { pointer: string; detail: string; parameter?: string }
 
 export class FeedloopError extends Error {
   readonly code: ErrorCode;
@@ -48,6 +49,11 @@ export class FeedloopError extends Error {
 export function validationFailed(errors: FieldError[]): FeedloopError {
   const fields = errors.map((e) => e.pointer || '/').join(', ');
   return new FeedloopError('validation_failed', `${errors.length} field(s) rejected: ${fields}`, { errors });
+}
+
+export function invalidQuery(errors: FieldError[]): FeedloopError {
+  const names = [...new Set(errors.map((e) => e.parameter ?? e.pointer))].join(', ');
+  return new FeedloopError('invalid_query', `${errors.length} query parameter problem(s): ${names}`, { errors });
 }
 
 /** Escapes one JSON pointer segment (RFC 6901: `~` -> `~0`, `/` -> `~1`). */

@@ -12,9 +12,12 @@ import { registerJsonParser } from './json-parser.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerListRoutes } from './routes/lists.js';
+import { registerOtlpRoutes } from './routes/otlp.js';
 import { registerReadRoutes } from './routes/read.js';
 import { registerSessionRoutes } from './routes/session.js';
 import { AJV_OPTIONS } from './validation.js';
@@ -33,6 +36,8 @@ export interface AppDependencies {
   trustProxy?: boolean | string[];
   /** Where the built dashboard is (tests); packages/dashboard/dist by default. */
   dashboardRoot?: string;
+  /** OTLP spans being written at once before exports get 503 (default 100000). */
+  otlpMaxSpansInFlight?: number;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -65,7 +70,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerRateLimit(app, deps.rateLimitPerMinute);
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerListRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerAnalyticsRoutes(app, { storage: deps.storage });
   registerKeyRoutes(app, deps.keys);
+  await registerOtlpRoutes(app, { ingestion: deps.ingestion, bodyLimitBytes: deps.bodyLimitBytes, maxSpansInFlight: deps.otlpMaxSpansInFlight ?? 100_000 });
   if (deps.sessions) registerSessionRoutes(app, deps.sessions);
   await registerDashboard(app, { root: deps.dashboardRoot });
   await app.ready();

@@ -58,21 +58,24 @@ export function sendProblem(reply: FastifyReply, error: FeedloopError, request?:
   return reply.code(error.status).headers(error.headers).type(PROBLEM_CONTENT_TYPE).send(toProblem(error, request?.url));
 }
 
+/** Any error of a request in catalogue terms, logged at its level (other encodings than problem+json use it too). */
+export function asFeedloopError(error: FastifyError, request: FastifyRequest): FeedloopError {
+  let problem = error instanceof FeedloopError ? error : fromFastify(error);
+  if (!problem && isStorageUnavailable(error)) {
+    request.log.error({ err: error }, 'storage unavailable');
+    problem = new FeedloopError('storage_unavailable', 'Storage is unavailable; nothing was stored, retry later', { headers: { 'retry-after': '1' } });
+  }
+  if (!problem) {
+    request.log.error({ err: error }, 'unhandled error');
+    problem = new FeedloopError('internal', 'Internal error; nothing was stored');
+  } else if (problem.isUserError) {
+    request.log.debug({ code: problem.code, errors: problem.errors }, problem.message);
+  }
+  return problem;
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    let problem = error instanceof FeedloopError ? error : fromFastify(error);
-    if (!problem && isStorageUnavailable(error)) {
-      request.log.error({ err: error }, 'storage unavailable');
-      problem = new FeedloopError('storage_unavailable', 'Storage is unavailable; nothing was stored, retry later', { headers: { 'retry-after': '1' } });
-    }
-    if (!problem) {
-      request.log.error({ err: error }, 'unhandled error');
-      problem = new FeedloopError('internal', 'Internal error; nothing was stored');
-    } else if (problem.isUserError) {
-      request.log.debug({ code: problem.code, errors: problem.errors }, problem.message);
-    }
-    return sendProblem(reply, problem, request);
-  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(reply, asFeedloopError(error, request), request));
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new FeedloopError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request));
