@@ -219,6 +219,7 @@ export const api = {
   compare: (query: Query, o: Signal = {}) => call<Comparison>('GET', `/compare${queryString(query)}`, o),
   interactions: (query: Query, o: Signal = {}) => call<Page<Interaction>>('GET', `/interactions${queryString(query)}`, o),
   feedback: (query: Query, o: Signal = {}) => call<Page<Feedback>>('GET', `/feedback${queryString(query)}`, o),
+  interaction: (id: string, o: Signal = {}) => call<FullInteraction>('GET', `/interactions/${encodeURIComponent(id)}`, o),
   conversation: (id: string, cursor: string | null, o: Signal = {}) =>
     call<Conversation>('GET', `/conversations/${encodeURIComponent(id)}${queryString({ cursor })}`, o),
   user: (endUser: string, o: Signal = {}) => call<EndUser>('GET', `/users/${encodeURIComponent(endUser)}`, o),

@@ -6,6 +6,7 @@ import { api, ApiError, onUnauthorized, type Session } from './api';
 import { Compare } from './views/Compare';
 import { ConversationView } from './views/Conversation';
 import { Explorer } from './views/Explorer';
+import { InteractionView } from './views/Interaction';
 import { Keys } from './views/Keys';
 import { Overview } from './views/Overview';
 import { SignIn } from './views/SignIn';
@@ -47,6 +48,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           <Route path="/compare" component={Compare} />
           <Route path="/keys" component={Keys} />
           <Route path="/conversations/:id" component={ConversationView} />
+          <Route path="/interactions/:id" component={InteractionView} />
           <Route path="/users/:id" component={UserView} />
           <Route path="/sign-in" component={Overview} />
           <Route default component={NotFound} />

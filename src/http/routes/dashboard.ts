@@ -13,7 +13,7 @@ import { FeedloopError } from '../../core/errors.js';
 export const DASHBOARD_DIST = fileURLToPath(new URL('../../../../packages/dashboard/dist/', import.meta.url));
 
 /** Paths the dashboard routes in the browser (packages/dashboard/src/app.tsx); each answers index.html. */
-export const CLIENT_ROUTES = ['/', '/sign-in', '/explorer', '/compare', '/keys', '/conversations/:id', '/users/:id'] as const;
+export const CLIENT_ROUTES = ['/', '/sign-in', '/explorer', '/compare', '/keys', '/conversations/:id', '/interactions/:id', '/users/:id'] as const;
 
 // Scripts and styles only from this server (no inline script, no CDN); the page may not be framed.
 const CONTENT_SECURITY_POLICY = [

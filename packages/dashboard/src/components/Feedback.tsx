@@ -8,10 +8,10 @@ export function SummaryChips({ summary }: { summary: FeedbackSummary }) {
   const others = Object.entries(summary.counts).filter(([slug, n]) => n > 0 && !['thumbs_up', 'thumbs_down', 'rating', 'comment'].includes(slug));
   return (
     <span class="chips">
-      {summary.thumbs === 'up' && <span class="chip good" title="Thumbs up">👍 up</span>}
-      {summary.thumbs === 'down' && <span class="chip bad" title="Thumbs down">👎 down</span>}
-      {summary.rating !== null && <span class={`chip ${summary.rating >= 4 ? 'good' : summary.rating <= 2 ? 'bad' : ''}`} title={`Rated ${summary.rating} of 5`}>★ {summary.rating}</span>}
-      {summary.comments > 0 && <span class="chip" title={`${summary.comments} comment(s)`}>💬 {summary.comments}</span>}
+      {summary.thumbs === 'up' && <span class="chip good"><span aria-hidden="true">▲</span> Thumbs up</span>}
+      {summary.thumbs === 'down' && <span class="chip bad"><span aria-hidden="true">▼</span> Thumbs down</span>}
+      {summary.rating !== null && <span class={`chip ${summary.rating >= 4 ? 'good' : summary.rating <= 2 ? 'bad' : ''}`}><span aria-hidden="true">★</span> Rated {summary.rating}</span>}
+      {summary.comments > 0 && <span class="chip">{summary.comments} comment{summary.comments === 1 ? '' : 's'}</span>}
       {others.map(([slug, n]) => <span class="chip" key={slug}>{slugLabel(slug)}{n > 1 ? ` ×${n}` : ''}</span>)}
     </span>
   );
@@ -22,7 +22,8 @@ function what(f: Feedback): string {
   return slugLabel(f.slug);
 }
 
-export function FeedbackList({ feedback }: { feedback: Feedback[] }) {
+/** `linkToAnswer`: each item links to the answer it is about (where the list is not beside it already). */
+export function FeedbackList({ feedback, linkToAnswer = false }: { feedback: Feedback[]; linkToAnswer?: boolean }) {
   if (feedback.length === 0) return <p class="muted">No feedback on this answer.</p>;
   return (
     <ul class="feedback-list">
@@ -35,7 +36,8 @@ export function FeedbackList({ feedback }: { feedback: Feedback[] }) {
           <span class="feedback-meta muted">
             <time dateTime={f.timestamp}>{when(f.timestamp)}</time>
             {f.status !== 'linked' && <span class={`status ${f.status}`}> · {f.status}</span>}
-            {f.link && <span title="How this feedback was matched to the answer"> · matched by {f.link}</span>}
+            {f.link && <span title="How this feedback was matched to the answer"> · matched by {f.link.replace('_', ' ')}</span>}
+            {linkToAnswer && f.interaction_id && <> · <a href={`/interactions/${encodeURIComponent(f.interaction_id)}`}>the answer</a></>}
           </span>
         </li>
       ))}

@@ -1,7 +1,7 @@
 // Explorer: the interactions users reacted to, newest first, filtered by what they got (slug,
 // rating, comments), by model, flag, tag, end user, text and time, all kept in the URL; a page at
 // a time (GET /api/v1/interactions with next_cursor). A row opens its conversation.
-import { useId } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { api, type Interaction } from '../api';
 import { SummaryChips } from '../components/Feedback';
 import { PiiText } from '../components/PiiText';
@@ -45,8 +45,10 @@ function Row({ item }: { item: Interaction }) {
   );
 }
 
-function Filters({ params, set }: { params: Params; set: (patch: Params) => void }) {
+function Filters({ params, set, active }: { params: Params; set: (patch: Params) => void; active: number }) {
   const id = useId();
+  // Open on wide screens; on a phone the results come first and the filters fold away.
+  const [open] = useState(() => typeof window === 'undefined' || window.matchMedia('(min-width: 700px)').matches);
   const apply = (name: string) => (event: Event) => set({ [name]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value.trim() || undefined, cursor: undefined });
   const rating = params['min_rating'] || params['max_rating'] ? `${params['min_rating'] ?? ''}-${params['max_rating'] ?? ''}` : '';
   const setRating = (event: Event) => {
@@ -61,6 +63,8 @@ function Filters({ params, set }: { params: Params; set: (patch: Params) => void
     </div>
   );
   return (
+    <details class="filters-box" open={open}>
+    <summary>Filters{active > 0 ? ` (${active} set)` : ''}</summary>
     <form class="filters" role="search" aria-label="Filter interactions" onSubmit={(e) => e.preventDefault()}>
       <div class="field">
         <label for={`${id}-feedback`}>Feedback</label>
@@ -92,8 +96,9 @@ function Filters({ params, set }: { params: Params; set: (patch: Params) => void
       {field('feature_flag', 'Feature flag')}
       {field('tag', 'Tag', 'key:value')}
       {field('end_user', 'End user')}
-      {field('q', 'Text search', 'in questions and answers')}
+      {field('q', 'Text search', 'question or answer')}
     </form>
+    </details>
   );
 }
 
@@ -116,7 +121,7 @@ export function Explorer() {
       </div>
       <div class="presets" role="group" aria-label="Quick filters">
         <button type="button" aria-pressed={thumbsDownWithComments} onClick={() => set({ feedback: 'thumbs_down', has_comment: 'true', cursor: undefined })}>
-          👎 Thumbs down with comments
+          Thumbs down with comments
         </button>
         <button type="button" aria-pressed={params['max_rating'] === '2' && !params['min_rating']} onClick={() => set({ feedback: 'rating', min_rating: undefined, max_rating: '2', cursor: undefined })}>
           Low ratings
@@ -126,7 +131,7 @@ export function Explorer() {
           <button type="button" class="secondary" onClick={() => set(Object.fromEntries([...FILTERS, 'cursor'].map((f) => [f, undefined])))}>Clear filters</button>
         )}
       </div>
-      <Filters params={params} set={set} />
+      <Filters params={params} set={set} active={active.filter((f) => f !== 'from' && f !== 'to').length} />
 
       {page.error && <ErrorBox error={page.error} retry={page.reload} />}
       {page.loading && !page.data && <Loading label="Loading interactions…" />}

@@ -28,7 +28,9 @@ function countChange(now: number, before: number, higherIsGood?: boolean): Chang
 function differenceChange(now: number | null, before: number | null, asPoints: boolean): Change {
   if (now === null || before === null) return null;
   const d = now - before;
-  const direction = Math.abs(d) < 1e-9 ? 'flat' : d > 0 ? 'up' : 'down';
+  // What rounds to zero on screen (0.0 pts, ±0.00) is no change.
+  const direction = Math.abs(d) < (asPoints ? 0.0005 : 0.005) ? 'flat' : d > 0 ? 'up' : 'down';
+  if (direction === 'flat') return { text: asPoints ? '±0.0 pts' : '±0.00', direction };
   return { text: asPoints ? points(d) : signed(d), direction, good: direction === 'up' };
 }
 
@@ -130,10 +132,12 @@ function OverviewBody({ data, bucket, range }: { data: OverviewData; bucket: 'ho
     .sort((a, b) => b[1] - a[1])
     .map(([slug, n]) => ({ key: slug, label: slugLabel(slug), value: n, href: href('/explorer', { feedback: slug, from: range.from, to: range.to }) }));
   const rated = total.mean_rating.histogram.reduce((a, b) => a + b, 0);
+  const previous = data.previous.total;
+  const previousEmpty = previous.interactions === 0 && previous.feedback === 0 && previous.pending === 0;
   return (
     <div class="overview-body" data-loaded="true">
       <div class="tiles">
-        {tiles(total, data.previous.total).map((t) => <Tile key={t.metric} {...t} />)}
+        {tiles(total, data.previous.total).map((t) => <Tile key={t.metric} {...t} note={previousEmpty ? 'nothing in the previous period to compare with' : undefined} />)}
       </div>
 
       <div class="grid-2">

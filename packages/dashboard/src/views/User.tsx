@@ -32,7 +32,7 @@ export function UserView() {
           <div class="grid-2">
             <section class="panel" aria-labelledby="user-feedback-title">
               <h2 id="user-feedback-title">Latest feedback</h2>
-              <FeedbackList feedback={loaded.data.recent_feedback} />
+              <FeedbackList feedback={loaded.data.recent_feedback} linkToAnswer />
             </section>
             <section class="panel" aria-labelledby="user-conversations-title">
               <h2 id="user-conversations-title">Latest conversations</h2>
