@@ -114,7 +114,6 @@ export function generateDemo(options: DemoOptions): DemoData {
   const number = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const chance = (p: number) => random() < p;
   const slots: Slots = { pick, number };
-  const start = options.now - 30 * DAY;
   const prefix = `demo-${options.seed}`;
 
   // End users, each with a plan, a locale and a sticky variant of the A/B test.
@@ -137,17 +136,24 @@ export function generateDemo(options: DemoOptions): DemoData {
     return DEMO_MODELS[0];
   };
 
-  /** When a conversation starts: more on weekdays and working hours, growing over the month. */
+  // When conversations start: more on weekdays and in working hours (UTC), growing over the month.
+  // Each start takes the same number of draws whatever the date, so the same seed gives the same
+  // conversations, users, questions and reactions on any day; only their times follow the calendar.
+  const firstDay = Math.floor(options.now / DAY) * DAY - 29 * DAY;
+  const dayWeights = Array.from({ length: 30 }, (_, d) => {
+    const weekday = new Date(firstDay + d * DAY).getUTCDay();
+    return (weekday === 0 || weekday === 6 ? 0.45 : 1) * (0.7 + 0.6 * (d / 29));
+  });
+  const hourWeights = Array.from({ length: 24 }, (_, h) => (h >= 7 && h <= 19 ? 1 : 0.25));
+  const sample = (weights: number[], u: number): number => {
+    let x = u * weights.reduce((a, b) => a + b, 0);
+    for (let k = 0; k < weights.length; k++) if ((x -= weights[k]!) < 0) return k;
+    return weights.length - 1;
+  };
   const conversationStart = (): number => {
-    for (;;) {
-      const at = start + random() * 30 * DAY;
-      const date = new Date(at);
-      const weekday = date.getUTCDay() !== 0 && date.getUTCDay() !== 6;
-      const hour = date.getUTCHours();
-      const daytime = hour >= 7 && hour <= 19;
-      const growth = 0.7 + 0.6 * ((at - start) / (30 * DAY));
-      if (random() < (weekday ? 1 : 0.45) * (daytime ? 1 : 0.25) * growth) return at;
-    }
+    const at = firstDay + sample(dayWeights, random()) * DAY + sample(hourWeights, random()) * 3600_000 + random() * 3600_000;
+    // Today's later hours have not happened yet: those conversations took place a day earlier.
+    return at > options.now - 3600_000 ? at - DAY : at;
   };
 
   const interactions: InteractionBody[] = [];
@@ -232,7 +238,7 @@ export function generateDemo(options: DemoOptions): DemoData {
   // End users whose interactions were never sent at all; their feedback has waited past the TTL.
   const orphaned = Array.from({ length: Math.max(3, Math.round(options.interactions / 120)) }, (_, k) => {
     const slug = pick(['thumbs_up', 'thumbs_down', 'rating']);
-    return feedbackBody(slug, `visitor-${k + 1}`, start + random() * 20 * DAY, {}, slug === 'rating' ? { value: number(1, 5) } : {});
+    return feedbackBody(slug, `visitor-${k + 1}`, firstDay + random() * 20 * DAY, {}, slug === 'rating' ? { value: number(1, 5) } : {});
   });
 
   return { interactions, feedback, pending, orphaned };

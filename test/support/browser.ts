@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadDemo } from '../../src/cli/demo.js';
+import { DEFAULT_SEED, loadDemo } from '../../src/cli/demo.js';
 import { startTestServer, type TestServer } from './app.js';
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/dashboard/', import.meta.url));
@@ -45,10 +45,10 @@ export interface DashboardServer extends TestServer {
 
 export const ADMIN_PASSWORD = 'dashboard-admin-password';
 
-/** A server on a real port; with `demo`, holding the demo dataset (seed 7, 3000 interactions). */
+/** A server on a real port; with `demo`, holding the demo dataset (the default seed, 3000 interactions). */
 export async function startDashboardServer(options: { demo?: boolean; interactions?: number } = {}): Promise<DashboardServer> {
   const server = await startTestServer({ FEEDLOOP_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  const demo = options.demo ? await loadDemo(server, server.config, { seed: 7, interactions: options.interactions ?? 3000 }) : null;
+  const demo = options.demo ? await loadDemo(server, server.config, { seed: DEFAULT_SEED, interactions: options.interactions ?? 3000 }) : null;
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   return { ...server, origin: address, demo };
 }
