@@ -9,19 +9,16 @@ export interface TileProps {
   shown: string;
   detail?: ComponentChildren;
   change?: { text: string; direction: 'up' | 'down' | 'flat'; good?: boolean } | null;
-  /** Shown instead of the change when the previous period has nothing to compare with. */
-  note?: string;
 }
 
-export function Tile({ metric, label, value, shown, detail, change, note }: TileProps) {
+export function Tile({ metric, label, value, shown, detail, change }: TileProps) {
   const tone = !change || change.direction === 'flat' || change.good === undefined ? 'neutral' : change.good ? 'good' : 'bad';
   return (
     <section class="tile" data-metric={metric} data-value={value === null ? '' : String(value)} aria-label={label}>
       <h3>{label}</h3>
       <p class="figure">{shown}</p>
       {detail && <p class="detail">{detail}</p>}
-      {note && <p class="change neutral muted">{note}</p>}
-      {!note && change && (
+      {change && (
         <p class={`change ${tone}`}>
           <span aria-hidden="true">{change.direction === 'up' ? '▲' : change.direction === 'down' ? '▼' : '■'}</span> {change.text}
           <span class="muted"> vs previous period</span>

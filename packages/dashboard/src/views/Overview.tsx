@@ -137,8 +137,9 @@ function OverviewBody({ data, bucket, range }: { data: OverviewData; bucket: 'ho
   return (
     <div class="overview-body" data-loaded="true">
       <div class="tiles">
-        {tiles(total, data.previous.total).map((t) => <Tile key={t.metric} {...t} note={previousEmpty ? 'nothing in the previous period to compare with' : undefined} />)}
+        {tiles(total, data.previous.total).map((t) => <Tile key={t.metric} {...t} change={previousEmpty ? null : t.change} />)}
       </div>
+      {previousEmpty && <p class="hint tiles-note">The period before this one holds no data, so there are no changes to show.</p>}
 
       <div class="grid-2">
         <section class="panel wide" aria-labelledby="trend-title">
