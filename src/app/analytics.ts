@@ -9,7 +9,7 @@ import { compareGroups, groupStats, type Comparison, type GroupStats } from '../
 import { bucketIndex, bucketStarts, formatInZone, type Granularity } from '../core/time-buckets.js';
 import { hasStateFilter, noInteractionFilter, noStateFilter, type FeedbackStateFilter, type InteractionFilter } from '../core/queries.js';
 import type { InteractionRecord } from '../core/model.js';
-import type { StorageReader } from '../storage/port.js';
+import type { RollupRow, StorageReader } from '../storage/port.js';
 import { scanInteractions } from './listing.js';
 
 export type GroupBy =
@@ -31,6 +31,14 @@ export interface StatsAnswer { total: GroupStats; groups: GroupStats[]; source: 
 
 const ceilHour = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
 const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
+const first = (q: { from: number }) => ceilHour(q.from);
+const last = (q: { to: number }) => floorHour(q.to);
+/** The partial hours at either end of a range that holds at least one full hour. */
+const edgesOf = (q: { from: number; to: number }): [number, number][] =>
+  ([[q.from, first(q)], [last(q), q.to]] as [number, number][]).filter(([a, b]) => a < b);
+
+/** A bucket as read: per hour, or (hour null) summed over the hours of the range. */
+type BucketRow = Omit<RollupRow, 'hour'> & { hour: number | null };
 
 /** Counters per group key, created on first use. */
 class Groups {
@@ -73,45 +81,43 @@ export class Analytics {
     return usable ? this.fromRollups(projectId, q, plan === 'none' ? { dimension: 'all', value: '' } : plan) : this.fromInteractions(projectId, q);
   }
 
-  /** Buckets of a key function over [from, to): rollups for full hours, interactions for the partial ends. */
+  /**
+   * Rollup rows of one dimension (one value, or all with null) over [from, to): the maintained
+   * rollups for the full hours, the same rows recomputed from the raw rows of the partial hours at
+   * either end (a few thousand rows at most, read by index), so that any range is exact.
+   */
+  private async bucketRows(projectId: string, q: { dimension: Dimension; value: string | null; from: number; to: number },
+    perHour = true): Promise<BucketRow[]> {
+    const rows: BucketRow[] = [];
+    const whole = first(q) < last(q);
+    if (whole) {
+      const hours = { dimension: q.dimension, value: q.value, fromHour: first(q), toHour: last(q) };
+      // Summed per value by the database when hours do not matter (e.g. 90 days by model).
+      if (perHour) rows.push(...await this.reader.readRollups(projectId, hours));
+      else rows.push(...(await this.reader.readRollupTotals(projectId, hours)).map((r) => ({ ...r, hour: null })));
+    }
+    for (const [from, to] of whole ? edgesOf(q) : [[q.from, q.to] as [number, number]]) {
+      for (const b of await this.reader.recomputeRollups(projectId, { dimension: q.dimension, value: q.value, from, to })) {
+        rows.push({ value: b.value, hour: b.hour, counters: b.counters });
+      }
+    }
+    return rows;
+  }
+
   private async fromRollups(projectId: string, q: StatsQuery, filter: { dimension: Dimension; value: string }): Promise<StatsAnswer> {
     const starts = q.by.kind === 'time' ? bucketStarts(q.from, q.to, q.by.granularity, q.tz) : [];
     const timeKey = (t: number) => String(starts[Math.max(0, bucketIndex(starts, t))]);
     const total = zeroCounters();
     const groups = new Groups();
-    const first = ceilHour(q.from);
-    const last = floorHour(q.to);
-    const grouping: Dimension = q.by.kind === 'dimension' ? q.by.dimension : filter.dimension;
-    const value = q.by.kind === 'dimension' && filter.dimension !== q.by.dimension ? null : filter.value;
-
-    if (first < last) {
-      const hours = { fromHour: first, toHour: last };
-      if (q.by.kind === 'dimension') {
-        for (const row of await this.reader.readRollupTotals(projectId, { dimension: grouping, value, ...hours })) groups.add(row.value, row.counters);
-        for (const row of await this.reader.readRollupTotals(projectId, { dimension: filter.dimension, value: filter.value, ...hours })) addCounters(total, row.counters);
-      } else {
-        for (const row of await this.reader.readRollups(projectId, { dimension: filter.dimension, value: filter.value, ...hours })) {
-          addCounters(total, row.counters);
-          if (q.by.kind === 'time') groups.add(timeKey(row.hour), row.counters);
-        }
-      }
+    const range = { from: q.from, to: q.to };
+    for (const row of await this.bucketRows(projectId, { ...filter, ...range }, q.by.kind === 'time')) {
+      addCounters(total, row.counters);
+      if (q.by.kind === 'time') groups.add(timeKey(row.hour!), row.counters);
     }
-    // The partial hours at either end (or the whole range inside one hour).
-    const edges: [number, number][] = first < last ? [[q.from, first], [last, q.to]] : [[q.from, q.to]];
-    const edgeFilter: InteractionFilter = { ...q.filter };
-    for (const [from, to] of edges.filter(([a, b]) => a < b)) {
-      await this.scan(projectId, { ...edgeFilter, from, to }, noStateFilter(), (i, c) => {
-        if (!valuesIn(i, filter.dimension).includes(filter.value)) return;
-        addCounters(total, c);
-        if (q.by.kind === 'time') groups.add(timeKey(i.timeEnd), c);
-        else if (q.by.kind === 'dimension') for (const v of valuesIn(i, grouping)) if (value === null || v === value) groups.add(v, c);
-      });
-      if (filter.dimension === 'all') {
-        for (const row of await this.reader.countUnlinkedFeedback(projectId, { from, to }, { endUser: null, conversationId: null })) {
-          addCounters(total, row.counters);
-          if (q.by.kind === 'time') groups.add(timeKey(row.hour), row.counters);
-        }
-      }
+    if (q.by.kind === 'dimension') {
+      // Grouped by the filter's own dimension: just that value; otherwise every value of the grouping.
+      const value = filter.dimension === q.by.dimension ? filter.value : null;
+      for (const row of await this.bucketRows(projectId, { dimension: q.by.dimension, value, ...range }, false)) groups.add(row.value, row.counters);
     }
     return this.answer(q, total, groups, starts, 'rollups');
   }
@@ -177,23 +183,11 @@ export class Analytics {
 
   private async side(projectId: string, q: { dimension: Dimension; from: number; to: number }, value: string) {
     const byHour = new Map<number, Counters>();
-    const add = (hour: number, c: Counters) => {
-      const into = byHour.get(hour) ?? zeroCounters();
-      byHour.set(hour, addCounters(into, c));
-    };
-    const first = ceilHour(q.from);
-    const last = floorHour(q.to);
-    if (first < last) {
-      for (const row of await this.reader.readRollups(projectId, { dimension: q.dimension, value, fromHour: first, toHour: last })) add(row.hour, row.counters);
-    }
-    const edges: [number, number][] = first < last ? [[q.from, first], [last, q.to]] : [[q.from, q.to]];
-    for (const [from, to] of edges.filter(([x, y]) => x < y)) {
-      await this.scan(projectId, { ...noInteractionFilter(), from, to }, noStateFilter(), (i, c) => {
-        if (valuesIn(i, q.dimension).includes(value)) add(floorHour(i.timeEnd), c);
-      });
-    }
     const total = zeroCounters();
-    for (const c of byHour.values()) addCounters(total, c);
+    for (const row of await this.bucketRows(projectId, { dimension: q.dimension, value, from: q.from, to: q.to })) {
+      byHour.set(row.hour!, addCounters(byHour.get(row.hour!) ?? zeroCounters(), row.counters));
+      addCounters(total, row.counters);
+    }
     return { total, byHour };
   }
 }

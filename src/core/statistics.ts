@@ -126,20 +126,49 @@ export function studentUpperTail(t: number, df: number): number {
   return t >= 0 ? tail : 1 - tail;
 }
 
-/** The quantile of Student's t: the t with P(T ≤ t) = p (by bisection: monotone and robust). */
+/** Density of Student's t. */
+function studentDensity(t: number, df: number): number {
+  return Math.exp(logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((t * t) / df));
+}
+
+const quantiles = new Map<string, number>();
+
+/**
+ * The quantile of Student's t: the t with P(T ≤ t) = p. Closed forms for 1 and 2 degrees of
+ * freedom; otherwise the Cornish–Fisher expansion around the normal quantile, refined by Newton
+ * steps on the exact distribution (bisection where a step would leave the bracket). Memoized: a
+ * statistics answer asks for the same few quantiles over and over.
+ */
 export function studentQuantile(p: number, df: number): number {
   if (!Number.isFinite(df)) return normalQuantile(p);
   if (p === 0.5) return 0;
   if (p < 0.5) return -studentQuantile(1 - p, df);
-  let low = 0;
-  let high = 1;
-  while (1 - studentUpperTail(high, df) < p) high *= 2;
-  for (let k = 0; k < 200 && high - low > 1e-13 * Math.max(1, high); k++) {
-    const mid = (low + high) / 2;
-    if (1 - studentUpperTail(mid, df) < p) low = mid;
-    else high = mid;
+  const key = `${p}|${df}`;
+  const known = quantiles.get(key);
+  if (known !== undefined) return known;
+  let t: number;
+  if (df === 1) t = Math.tan(Math.PI * (p - 0.5));
+  else if (df === 2) t = (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
+  else {
+    const z = normalQuantile(p);
+    const [z3, z5, z7, z9] = [z ** 3, z ** 5, z ** 7, z ** 9];
+    t = z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3)
+      + (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * df ** 4);
+    let low = 0;
+    let high = Math.max(2 * t, 1);
+    while (1 - studentUpperTail(high, df) < p) high *= 2;
+    for (let k = 0; k < 100; k++) {
+      const error = 1 - studentUpperTail(t, df) - p;
+      if (Math.abs(error) < 1e-15) break;
+      if (error < 0) low = t; else high = t;
+      const next = t - error / studentDensity(t, df);
+      t = next > low && next < high ? next : (low + high) / 2;
+      if (high - low < 1e-14 * Math.max(1, t)) break;
+    }
   }
-  return (low + high) / 2;
+  if (quantiles.size > 10_000) quantiles.clear();
+  quantiles.set(key, t);
+  return t;
 }
 
 // ---- intervals --------------------------------------------------------------------------------

@@ -109,10 +109,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   /* 2: the read side: list indexes, rollups and their not-yet-folded deltas */ `
   CREATE INDEX interactions_time ON interactions(project_id, time_end, id);
   CREATE INDEX feedback_time ON feedback(project_id, timestamp, id);
-  CREATE INDEX feedback_user ON feedback(project_id, end_user, timestamp);
+  CREATE INDEX feedback_user ON feedback(project_id, end_user, timestamp, id);
+  -- With id last, an end user's interactions come in the lists' (time_end, id) order straight from the
+  -- index, as linking reads them (planners would otherwise pick the project-wide time index and filter).
+  DROP INDEX interactions_user_end;
+  CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end, id);
   DROP INDEX feedback_provisional;
   CREATE INDEX feedback_linked ON feedback(project_id, linked_time_end, interaction_id, slug) WHERE status = 'linked';
-  CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp) WHERE status <> 'linked';
+  CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp, id) WHERE status <> 'linked';
 
   CREATE TABLE rollups (
     project_id TEXT NOT NULL,

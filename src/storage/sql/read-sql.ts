@@ -215,6 +215,8 @@ const isSlug = (slug: string, extra = '') => `CASE WHEN slug = '${slug}'${extra}
  * Rollup buckets computed from the raw rows alone: the current vote of each (interaction, end user,
  * kind) by a window function, the per-interaction summary, its contribution to each bucket, and the
  * unlinked feedback. Independent of the code that maintains rollups, so each checks the other.
+ * Restricted to a range, only the feedback of interactions in it is read (by linked_time_end, which
+ * is the time_end of the interaction a feedback is linked to).
  */
 export function recomputeRollupsQuery(d: SqlDialect, projectId: string | null,
   restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Query {
@@ -235,7 +237,8 @@ export function recomputeRollupsQuery(d: SqlDialect, projectId: string | null,
     '0 AS pending', '0 AS orphaned',
   ].join(', ');
   const dimension = restrict?.dimension;
-  const value = restrict && restrict.value !== null ? params.add(restrict.value) : null;
+  // The `all` dimension has one value (''): nothing to match.
+  const value = restrict && restrict.value !== null && dimension !== 'all' ? params.add(restrict.value) : null;
   const arms: string[] = [];
   const select = (dim: string, val: string, from: string, where = '') =>
     `SELECT c.project_id, ${dim} AS dimension, ${val} AS value, c.hour, ${COUNTER_COLUMNS} FROM ${from}${where ? ` WHERE ${where}` : ''}`;
@@ -261,7 +264,7 @@ export function recomputeRollupsQuery(d: SqlDialect, projectId: string | null,
       SELECT f.project_id, f.interaction_id, f.slug, f.value,
         row_number() OVER (PARTITION BY f.project_id, f.interaction_id, f.end_user, ${VOTE_GROUP}
           ORDER BY f.timestamp DESC, f.received_at DESC, f.id${d.byteOrder} DESC) AS recency
-      FROM feedback f WHERE ${inProject('f')} AND f.status = 'linked' AND f.interaction_id IS NOT NULL
+      FROM feedback f WHERE ${inProject('f')} AND f.status = 'linked' AND f.interaction_id IS NOT NULL${range('f.linked_time_end')}
     ), summaries AS (
       SELECT project_id, interaction_id, count(*) AS events,
         sum(${isSlug('thumbs_up', ' AND recency = 1')}) AS up, sum(${isSlug('thumbs_down', ' AND recency = 1')}) AS down,

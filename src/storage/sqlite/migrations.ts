@@ -105,13 +105,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Lists newest first: interactions by time_end, feedback by timestamp, an end user's feedback.
   CREATE INDEX interactions_time ON interactions(project_id, time_end, id);
   CREATE INDEX feedback_time ON feedback(project_id, timestamp, id);
-  CREATE INDEX feedback_user ON feedback(project_id, end_user, timestamp);
+  CREATE INDEX feedback_user ON feedback(project_id, end_user, timestamp, id);
+  -- With id last, an end user's interactions come in the lists' (time_end, id) order straight from the
+  -- index, as linking reads them (planners would otherwise pick the project-wide time index and filter).
+  DROP INDEX interactions_user_end;
+  CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end, id);
   -- Provisional (time) links near an interaction are found through feedback_user now.
   DROP INDEX feedback_provisional;
   -- Interactions by the feedback they received, in time_end order (linked_time_end is the interaction's time_end).
   CREATE INDEX feedback_linked ON feedback(project_id, linked_time_end, interaction_id, slug) WHERE status = 'linked';
   -- Pending and orphaned feedback by timestamp, for the statistics of ranges that do not start on an hour.
-  CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp) WHERE status <> 'linked';
+  CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp, id) WHERE status <> 'linked';
 
   -- Counters per (project, dimension, value, hour): see src/core/rollups.ts for what each counts.
   CREATE TABLE rollups (

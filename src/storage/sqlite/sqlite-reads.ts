@@ -83,8 +83,9 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
   }
 
   async endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
+    // The end user's own index, whatever the planner's statistics say (the project-wide ones would scan everything).
     const interactions = this.read(`SELECT count(*) AS n, count(DISTINCT conversation_id) AS conversations, min(time_start) AS first, max(time_end) AS last
-      FROM interactions WHERE project_id = ? AND end_user = ?`).get(projectId, endUser) as Row;
+      FROM interactions INDEXED BY interactions_user_end WHERE project_id = ? AND end_user = ?`).get(projectId, endUser) as Row;
     const feedback = this.read('SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM feedback WHERE project_id = ? AND end_user = ?')
       .get(projectId, endUser) as Row;
     return overviewFromRows(interactions, feedback);
@@ -92,7 +93,8 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
 
   async listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
     const rows = this.read(`SELECT conversation_id, min(time_start) AS time_start, max(time_end) AS time_end, count(*) AS interactions
-      FROM interactions WHERE project_id = ? AND end_user = ? GROUP BY conversation_id ORDER BY max(time_end) DESC, conversation_id DESC LIMIT ?`)
+      FROM interactions INDEXED BY interactions_user_end WHERE project_id = ? AND end_user = ?
+      GROUP BY conversation_id ORDER BY max(time_end) DESC, conversation_id DESC LIMIT ?`)
       .all(projectId, endUser, limit) as Row[];
     return rows.map(conversationSummaryFromRow);
   }

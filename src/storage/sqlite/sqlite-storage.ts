@@ -35,6 +35,8 @@ const INSERT_FEEDBACK = insertInto('feedback', FEEDBACK_COLUMNS);
 const ADD_TO_ROLLUP = `INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTERS.join(', ')})
   VALUES (${['?', '?', '?', '?', ...COUNTERS.map(() => '?')].join(', ')})
   ON CONFLICT (project_id, dimension, value, hour) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+/** How often the planner's statistics are refreshed (they change slowly; each refresh samples, so it is cheap). */
+const OPTIMIZE_EVERY_MS = 3_600_000;
 /** Settings key recording that rollups were built from the rows there were when migration 2 ran. */
 const ROLLUPS_BUILT = 'rollups_built';
 
@@ -91,6 +93,7 @@ export class SqliteStorage implements Storage {
   private readonly wal: WalSync | null;
   private readonly warn: (message: string, error: unknown) => void;
   private readonly reads: SqliteReads;
+  private optimizeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteStorageOptions) {
     this.filename = options.filename;
@@ -146,10 +149,26 @@ export class SqliteStorage implements Storage {
       this.reads.rebuildInTransaction(null);
       this.writer.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(ROLLUPS_BUILT, String(Date.now()));
     }
+    this.analyze();
     await this.durable();
+    if (this.filename !== ':memory:') {
+      this.optimizeTimer = setInterval(() => { this.queue = this.queue.then(() => this.analyze()).catch(() => undefined); }, OPTIMIZE_EVERY_MS);
+      this.optimizeTimer.unref();
+    }
+  }
+
+  /**
+   * Statistics for the query planner (SQLite's recommended `PRAGMA optimize`, on a sample of each
+   * index so it stays quick on large tables): without them it may walk a project-wide index in the
+   * order a list wants and filter, where an end user's or a partial index is a thousand times smaller.
+   */
+  private analyze(): void {
+    this.writer.pragma('analysis_limit = 1000');
+    this.writer.pragma('optimize = 0x10002');
   }
 
   async close(): Promise<void> {
+    if (this.optimizeTimer) clearInterval(this.optimizeTimer);
     await this.wal?.idle();
     await this.queue.catch(() => undefined);
     await this.durable();
@@ -315,7 +334,11 @@ export class SqliteStorage implements Storage {
 
   /** Runs between transactions (it takes the write lock itself), then waits for the commit to be on disk. */
   async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
-    const done = this.queue.then(() => this.reads.rebuildInTransaction(projectId));
+    const done = this.queue.then(() => {
+      const result = this.reads.rebuildInTransaction(projectId);
+      this.analyze();
+      return result;
+    });
     this.queue = done.catch(() => undefined);
     const result = await done;
     await this.durable();
