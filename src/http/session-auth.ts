@@ -2,7 +2,8 @@
 // make cookie-authenticated state changes CSRF-proof. A cookie is sent by the browser on its own,
 // so a state-changing request made with it must also prove it came from the dashboard page:
 // it carries the session's CSRF token in a custom header (which another site cannot set without
-// a CORS preflight this server never grants), and any Origin it names is this server's.
+// a CORS preflight this server does not grant for the routes a session may call), and any Origin
+// it names is this server's.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ActiveSession, Sessions } from '../app/sessions.js';
 import { FeedloopError } from '../core/errors.js';
