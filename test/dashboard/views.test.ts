@@ -198,6 +198,19 @@ describe('dashboard views on the demo data', { skip: chromium.reason ?? false },
     await page.waitForSelector('.comparison[data-loaded=true]');
     const byModel = await apiGet('/compare?by=model&a=gpt-4o-mini&b=claude-3-5-sonnet');
     assert.equal(await page.textContent('[data-verdict]'), byModel.verdict);
+
+    // By a tag: its key, then two of its values.
+    await page.selectOption('select[name=by]', 'tag');
+    await urlHas(page, 'by=tag');
+    await page.fill('input[name=key]', 'plan');
+    await page.fill('input[name=a]', 'free');
+    await page.fill('input[name=b]', 'enterprise');
+    await page.click('form.compare-form button[type=submit]');
+    await page.waitForSelector('.comparison[data-loaded=true]');
+    assert.equal(query(page).get('key'), 'plan');
+    const byTag = await apiGet('/compare?by=tag:plan&a=free&b=enterprise');
+    assert.equal(await page.textContent('[data-verdict]'), byTag.verdict);
+    assert.equal(await page.getAttribute('[data-side=b] [data-metric=thumbs_up_rate]', 'data-value'), String(byTag.b.thumbs_up_rate.value));
     assert.deepEqual(problems, []);
   });
 

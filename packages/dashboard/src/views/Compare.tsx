@@ -1,7 +1,7 @@
 // Compare: two feature-flag variants, models or tag values side by side (GET /api/v1/compare):
 // each with its rates and intervals, the difference B minus A with its interval, the fixed-horizon
 // and the always-valid p-values, and the verdict in plain words. State in the URL.
-import { useId } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { api, type Comparison, type Group } from '../api';
 import { IntervalBar } from '../components/IntervalBar';
 import { RangePicker } from '../components/RangePicker';
@@ -114,10 +114,16 @@ export function Compare() {
   const ready = by !== null && a !== '' && b !== '';
   const result = useApi(async (signal) => (ready ? api.compare({ by, a, b, ...span }, { signal }) : null), [ready, by, a, b, span.from, span.to]);
 
+  // What is typed stays in the form until it is submitted; the URL (and so a shared link) sets it.
+  const [draft, setDraft] = useState({ a, b, key: params['key'] ?? '' });
+  useEffect(() => setDraft({ a, b, key: params['key'] ?? '' }), [a, b, params['key']]);
+  const edit = (field: 'a' | 'b' | 'key') => (event: Event) => {
+    const value = (event.currentTarget as HTMLInputElement).value;
+    setDraft((d) => ({ ...d, [field]: value }));
+  };
   const submit = (event: Event) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    set({ a: String(form.get('a') ?? '').trim() || undefined, b: String(form.get('b') ?? '').trim() || undefined, key: String(form.get('key') ?? '').trim() || undefined });
+    set({ a: draft.a.trim() || undefined, b: draft.b.trim() || undefined, key: draft.key.trim() || undefined });
   };
 
   return (
@@ -126,7 +132,7 @@ export function Compare() {
         <h1 id="compare-title">Compare</h1>
         <RangePicker range={range} onChange={(r) => set({ from: r.from, to: r.to })} />
       </div>
-      <form class="compare-form" onSubmit={submit} aria-label="What to compare" key={`${dimension}|${a}|${b}|${params['key'] ?? ''}`}>
+      <form class="compare-form" onSubmit={submit} aria-label="What to compare">
         <div class="field">
           <label for={`${id}-by`}>Compare by</label>
           <select id={`${id}-by`} name="by" value={dimension} onChange={(e) => set({ by: e.currentTarget.value, a: undefined, b: undefined, key: undefined })}>
@@ -136,23 +142,23 @@ export function Compare() {
         {dimension === 'tag' && (
           <div class="field">
             <label for={`${id}-key`}>Tag key</label>
-            <input id={`${id}-key`} name="key" type="text" defaultValue={params['key'] ?? ''} placeholder="e.g. plan" onChange={(e) => set({ key: e.currentTarget.value.trim() || undefined })} />
+            <input id={`${id}-key`} name="key" type="text" value={draft.key} onInput={edit('key')} placeholder="e.g. plan" required autoComplete="off" />
           </div>
         )}
         <div class="field">
           <label for={`${id}-a`}>A (baseline)</label>
-          <input id={`${id}-a`} name="a" type="text" list={`${id}-values`} defaultValue={a} required autoComplete="off" />
+          <input id={`${id}-a`} name="a" type="text" list={`${id}-values`} value={draft.a} onInput={edit('a')} required autoComplete="off" />
         </div>
         <div class="field">
           <label for={`${id}-b`}>B (variant)</label>
-          <input id={`${id}-b`} name="b" type="text" list={`${id}-values`} defaultValue={b} required autoComplete="off" />
+          <input id={`${id}-b`} name="b" type="text" list={`${id}-values`} value={draft.b} onInput={edit('b')} required autoComplete="off" />
         </div>
         <datalist id={`${id}-values`}>{(options.data ?? []).map((v) => <option key={v} value={v} />)}</datalist>
         <button type="submit">Compare</button>
       </form>
       {options.data && options.data.length > 0 && !ready && (
         <p class="hint">Seen in this range: {options.data.slice(0, 12).map((v, k) => (
-          <>{k > 0 && ', '}<button type="button" class="link" key={v} onClick={() => set(a === '' ? { a: v } : { b: v })}>{v}</button></>
+          <span key={v}>{k > 0 && ', '}<button type="button" class="link" onClick={() => set(a === '' ? { a: v } : { b: v })}>{v}</button></span>
         ))}</p>
       )}
       {result.error && <ErrorBox error={result.error} retry={result.reload} />}
