@@ -5,7 +5,7 @@ import { newId } from '../core/ids.js';
 import type { FeedbackRecord, InteractionRecord, PiiCounts, TagUpdateRecord, Trace } from '../core/model.js';
 import type { ContentHasher } from '../core/text.js';
 import { anonymizeFields, type Anonymizer } from './anonymizer.js';
-import { hasContent, isCopySlug, type BuiltInteraction, type TagUpdateResult } from './write-ops.js';
+import { hasContent, isCopySlug, type BuiltFeedback, type BuiltInteraction, type TagUpdateResult } from './write-ops.js';
 import type { WriteQueue } from './write-queue.js';
 
 /** Traces keep their structure and token counts under hide_content, but no content. */
@@ -33,6 +33,17 @@ export class Ingestion {
   }
 
   async recordFeedback(projectId: string, cmd: FeedbackCommand): Promise<FeedbackRecord> {
+    return this.queue.write({ kind: 'feedback', ...(await this.buildFeedback(projectId, cmd)) });
+  }
+
+  /** Stores the feedback of one batch request in one transaction (one group commit); returns it in order. */
+  async recordFeedbackBatch(projectId: string, commands: FeedbackCommand[]): Promise<FeedbackRecord[]> {
+    if (commands.length === 0) return [];
+    const items = await Promise.all(commands.map((c) => this.buildFeedback(projectId, c)));
+    return this.queue.write({ kind: 'feedback_batch', items });
+  }
+
+  private async buildFeedback(projectId: string, cmd: FeedbackCommand): Promise<BuiltFeedback> {
     const { text, pii } = await this.anonymizedText(cmd.text, cmd.anonymize);
     const record: FeedbackRecord = {
       id: newId(), projectId, eventId: cmd.eventId, slug: cmd.slug, text, value: cmd.value, endUser: cmd.endUser,
@@ -43,7 +54,7 @@ export class Ingestion {
     };
     // Copied text is compared raw now and in its stored (possibly anonymized) form on later re-runs.
     const copiedTexts = isCopySlug(cmd.slug) && hasContent(cmd.text) ? [...new Set([cmd.text, text!])] : [];
-    return this.queue.write({ kind: 'feedback', record, copiedTexts });
+    return { record, copiedTexts };
   }
 
   /** Stores interactions (one, or a whole conversation) in one transaction; returns them in order. */

@@ -133,7 +133,7 @@ export class Sessions {
       id: record.id,
       method: record.keyId === null ? 'password' : 'key',
       // Rate limits and logs tell sessions apart by keyId; a password session has no key of its own.
-      principal: { projectId: record.projectId, keyId: record.keyId ?? `session:${record.id}`, kind: 'secret', origins: [] },
+      principal: { projectId: record.projectId, keyId: record.keyId ?? `session:${record.id}`, kind: 'secret', origins: [], requireToken: false },
       projectName: project.name,
       keyId: record.keyId,
       expiresAt: record.expiresAt,

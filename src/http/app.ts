@@ -7,7 +7,9 @@ import type { Keys } from '../app/keys.js';
 import type { Sessions } from '../app/sessions.js';
 import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
+import { FeedbackTokens } from '../app/feedback-tokens.js';
 import { registerAuth } from './auth.js';
+import { registerCors } from './cors.js';
 import { registerJsonParser } from './json-parser.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
@@ -15,11 +17,14 @@ import { registerRateLimit } from './rate-limit.js';
 import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerDashboard } from './routes/dashboard.js';
+import { registerFeedbackBatchRoute } from './routes/feedback-batch.js';
+import { registerFeedbackTokenRoutes } from './routes/feedback-tokens.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerListRoutes } from './routes/lists.js';
 import { registerOtlpRoutes } from './routes/otlp.js';
 import { registerReadRoutes } from './routes/read.js';
 import { registerSessionRoutes } from './routes/session.js';
+import { registerSdkRoutes } from './routes/sdk.js';
 import { AJV_OPTIONS } from './validation.js';
 
 export interface AppDependencies {
@@ -66,9 +71,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }
   });
   await app.register(fastifyCookie);
+  registerCors(app);
   registerAuth(app, deps.keys, deps.sessions);
   await registerRateLimit(app, deps.rateLimitPerMinute);
-  registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
+  const tokens = new FeedbackTokens(deps.keys);
+  registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs, tokens });
+  await registerFeedbackBatchRoute(app, { ingestion: deps.ingestion, keys: deps.keys, tokens, pendingTtlMs: deps.pendingTtlMs });
+  registerFeedbackTokenRoutes(app, tokens);
+  registerSdkRoutes(app);
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerListRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerAnalyticsRoutes(app, { storage: deps.storage });

@@ -2,7 +2,9 @@
 // stored by PostgreSQL (text or jsonb) while every other backend and client accepts it, so it is
 // replaced by U+FFFD wherever it occurs: the same body is then accepted the same way on every backend.
 // Only bodies that contain the escape at all pay for the walk.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+type ContentTypeParserFunction = (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => void;
 
 const NUL = /\u0000/g;
 
@@ -17,13 +19,18 @@ function replaceNul(value: unknown): unknown {
   return value;
 }
 
-export function registerJsonParser(app: FastifyInstance): void {
+/** The parser, for registering under another content type too (the text/plain feedback batch). */
+export function jsonBodyParser(app: FastifyInstance): ContentTypeParserFunction {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  return (request, body, done) => {
     parse(request, body as string, (error, value) => {
       if (error) return done(error, undefined);
       done(null, typeof body === 'string' && /\\u0000/i.test(body) ? replaceNul(value) : value);
     });
-  });
+  };
+}
+
+export function registerJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
 }

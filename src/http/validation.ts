@@ -23,6 +23,8 @@ function describe(e: FastifySchemaValidationError): FieldError {
       return { pointer: path, detail: `must be one of ${(params['allowedValues'] as unknown[]).join(', ')}` };
     case 'minItems':
       return { pointer: path, detail: `must hold at least ${params['limit'] as number} item(s)` };
+    case 'maxItems':
+      return { pointer: path, detail: `must hold at most ${params['limit'] as number} item(s)` };
     default:
       return { pointer: path, detail: e.message ?? 'is not valid' };
   }
@@ -37,8 +39,24 @@ export function validBody<T>(request: FastifyRequest, rules: (body: unknown) => 
   if (request.validationError && schemaErrors.length === 0) {
     schemaErrors.push({ pointer: '', detail: request.validationError.message });
   }
+  return checked(request.body, schemaErrors, rules);
+}
+
+/** A validator compiled by Fastify's compiler (request.compileValidationSchema): Ajv's shape. */
+export interface CompiledValidator { (value: unknown): boolean; errors?: unknown }
+
+/**
+ * `value` once it passes the compiled schema and `rules`, with the errors a route's body would get
+ * (pointers relative to `value`): how a batch checks each of its events as the single endpoint would.
+ */
+export function validValue<T>(value: unknown, validate: CompiledValidator, rules: (value: unknown) => FieldError[]): T {
+  const schemaErrors = validate(value) ? [] : ((validate.errors ?? []) as FastifySchemaValidationError[]).map(describe);
+  return checked(value, schemaErrors, rules);
+}
+
+function checked<T>(value: unknown, schemaErrors: FieldError[], rules: (value: unknown) => FieldError[]): T {
   const seen = new Set(schemaErrors.map((e) => e.pointer));
-  const errors = [...schemaErrors, ...rules(request.body).filter((e) => !seen.has(e.pointer))];
+  const errors = [...schemaErrors, ...rules(value).filter((e) => !seen.has(e.pointer))];
   if (errors.length > 0) throw validationFailed(errors);
-  return request.body as T;
+  return value as T;
 }

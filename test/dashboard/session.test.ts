@@ -87,6 +87,7 @@ describe('dashboard sign-in, sign-out and keys', { skip: chromium.reason ?? fals
     await page.click('input[name=kind][value=publishable]');
     await page.fill('input[name=name]', 'chat front end');
     await page.fill('textarea[name=origins]', 'https://chat.example.com');
+    await page.check('input[name=require_token]');
     await page.click('form.create-key button[type=submit]');
     const shown = await page.waitForSelector('.new-key');
     const key = await page.inputValue('input[name=new-key]');
@@ -95,9 +96,11 @@ describe('dashboard sign-in, sign-out and keys', { skip: chromium.reason ?? fals
     await page.waitForSelector(`tr[data-key-id="${id}"]`);
     await screenshot(page, 'keys-created');
 
-    // The key works for feedback from its origin, as the API says.
-    const listed = (await (await fetch(`${server.origin}/api/v1/keys`, { headers: { authorization: `Bearer ${server.key}` } })).json()) as { items: { id: string; origins: string[]; kind: string }[] };
-    assert.deepEqual(listed.items.find((k) => k.id === id), { ...listed.items.find((k) => k.id === id), kind: 'publishable', origins: ['https://chat.example.com'] });
+    // Stored as asked.
+    const listed = (await (await fetch(`${server.origin}/api/v1/keys`, { headers: { authorization: `Bearer ${server.key}` } })).json()) as { items: { id: string; origins: string[]; kind: string; require_token: boolean }[] };
+    const stored = listed.items.find((k) => k.id === id);
+    assert.deepEqual(stored && { kind: stored.kind, origins: stored.origins, require_token: stored.require_token },
+      { kind: 'publishable', origins: ['https://chat.example.com'], require_token: true });
 
     // Shown once: after "Done" and a reload it is nowhere on the page.
     await page.click('.new-key button.secondary');

@@ -67,7 +67,8 @@ describe('sign-in', () => {
   });
 
   test('unknown keys, publishable keys and wrong passwords are refused with 401 problems', async () => {
-    const publishable = await server.post('/api/v1/keys', { kind: 'publishable' });
+    const publishable = await server.post('/api/v1/keys', { kind: 'publishable', origins: ['https://chat.example.com'] });
+    assert.equal(publishable.status, 201, JSON.stringify(publishable.body));
     for (const body of [{ key: 'fl_sk_nope' }, { key: publishable.body.key }, { password: 'not the password' }]) {
       const res = await request(server, 'POST', '/api/v1/session', { body });
       assert.equal(res.status, 401, JSON.stringify(body));

@@ -126,6 +126,8 @@ export interface ApiKey {
   name: string | null;
   prefix: string;
   origins: string[];
+  /** Publishable keys only: feedback must carry a signed feedback token (docs/browser.md). */
+  require_token?: boolean;
   created_at: string;
   revoked_at: string | null;
 }
@@ -225,6 +227,6 @@ export const api = {
   user: (endUser: string, o: Signal = {}) => call<EndUser>('GET', `/users/${encodeURIComponent(endUser)}`, o),
 
   keys: (o: Signal = {}) => call<Page<ApiKey>>('GET', '/keys', o),
-  createKey: (body: { kind: KeyKind; name?: string; origins?: string[] }) => call<CreatedKey>('POST', '/keys', { body }),
+  createKey: (body: { kind: KeyKind; name?: string; origins?: string[]; require_token?: boolean }) => call<CreatedKey>('POST', '/keys', { body }),
   revokeKey: (id: string) => call<ApiKey>('DELETE', `/keys/${encodeURIComponent(id)}`),
 };

@@ -42,7 +42,8 @@ function CreateForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
     setBusy(true);
     setError(null);
     try {
-      const created = await api.createKey({ kind, ...(name ? { name } : {}), ...(kind === 'publishable' ? { origins } : {}) });
+      const requireToken = form.get('require_token') === 'on';
+      const created = await api.createKey({ kind, ...(name ? { name } : {}), ...(kind === 'publishable' ? { origins, ...(requireToken ? { require_token: true } : {}) } : {}) });
       formElement.reset();
       setKind('secret');
       onCreated(created);
@@ -68,9 +69,12 @@ function CreateForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
       {kind === 'publishable' && (
         <div class="field">
           <label for="key-origins">Allowed origins</label>
-          <textarea id="key-origins" name="origins" rows={2} placeholder="https://chat.example.com" />
-          <p class="hint">One per line. Only pages from these origins may use the key; leave empty to allow any.</p>
+          <textarea id="key-origins" name="origins" rows={2} placeholder="https://chat.example.com" required />
+          <p class="hint">One per line. Only pages from these origins may use the key; <code>*</code> allows any.</p>
         </div>
+      )}
+      {kind === 'publishable' && (
+        <label class="check"><input type="checkbox" name="require_token" /> Require signed feedback tokens <span class="muted">(your server mints them per end user)</span></label>
       )}
       {error && <p class="form-error" role="alert">{error}</p>}
       <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create key'}</button>
@@ -118,7 +122,10 @@ export function Keys() {
                     <tr key={k.id} data-key-id={k.id}>
                       <th scope="row"><span class="mono">{k.prefix}…</span>{k.name && <span class="key-name"> {k.name}</span>}</th>
                       <td>{k.kind}</td>
-                      <td class="hide-narrow">{k.origins.length === 0 ? <span class="muted">{k.kind === 'publishable' ? 'any' : '—'}</span> : k.origins.join(', ')}</td>
+                      <td class="hide-narrow">
+                        {k.origins.length === 0 ? <span class="muted">—</span> : k.origins.join(', ')}
+                        {k.require_token && <span class="muted"> · tokens required</span>}
+                      </td>
                       <td class="hide-narrow">{when(k.created_at)}</td>
                       <td><RevokeButton id={k.id} label={k.name ?? k.prefix} onRevoked={list.reload} /></td>
                     </tr>
