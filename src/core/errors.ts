@@ -22,6 +22,8 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   storage_unavailable: { status: 503, title: 'Storage is unavailable' },
   internal: { status: 500, title: 'Internal error' },
+  sign_in_failed: { status: 401, title: 'Sign-in failed' },
+  csrf_rejected: { status: 403, title: 'The request did not come from the dashboard' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

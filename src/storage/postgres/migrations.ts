@@ -156,4 +156,16 @@ ${COUNTER_COLUMNS_SQL}
   /* 4: publishable keys that require feedback tokens */ `
   ALTER TABLE api_keys ADD COLUMN require_token BOOLEAN NOT NULL DEFAULT false;
   `,
+  /* 5: dashboard sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    key_id TEXT REFERENCES api_keys(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked_at BIGINT
+  );
+  CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
 ];

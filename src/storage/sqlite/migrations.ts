@@ -144,4 +144,16 @@ ${COUNTER_COLUMNS_SQL},
   /* 4: publishable keys that require feedback tokens */ `
   ALTER TABLE api_keys ADD COLUMN require_token INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 5: dashboard sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    key_id TEXT REFERENCES api_keys(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) STRICT;
+  CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
 ];
