@@ -34,6 +34,12 @@ export interface Config {
   logLevel: string;
   /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
   otlpMaxSpansInFlight: number;
+  /** Signs in to the dashboard without a key (docs/dashboard.md); null: key sign-in only. */
+  adminPassword: string | null;
+  /** How long a dashboard session lasts from sign-in. */
+  sessionTtlMs: number;
+  /** Fastify's trustProxy: whom to believe about X-Forwarded-Proto/-For (false: nobody). */
+  trustProxy: boolean | string[];
 }
 
 /** Each setting: variable, default, meaning (printed at start-up and listed in the README). */
@@ -57,6 +63,9 @@ export const SETTINGS = [
   ['FEEDLOOP_PII_REQUEST_LIMIT', '4194304', 'characters to anonymize in one request (413 pii_budget_exceeded beyond)'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or silent'],
   ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
+  ['FEEDLOOP_ADMIN_PASSWORD', '', 'lets the dashboard sign in with this password instead of a key'],
+  ['FEEDLOOP_SESSION_TTL', '12h', 'how long a dashboard session lasts'],
+  ['FEEDLOOP_TRUST_PROXY', '', 'true, or addresses/CIDRs of proxies whose X-Forwarded-Proto/-For are believed'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -135,7 +144,24 @@ export function loadConfig(env: Env = process.env): Config {
     piiRequestLimitChars: integer(env, 'FEEDLOOP_PII_REQUEST_LIMIT', 1024, 2 ** 31),
     logLevel: value(env, 'LOG_LEVEL'),
     otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
+    adminPassword: adminPassword(env),
+    sessionTtlMs: duration(env, 'FEEDLOOP_SESSION_TTL'),
+    trustProxy: trustProxy(value(env, 'FEEDLOOP_TRUST_PROXY')),
   };
+}
+
+function adminPassword(env: Env): string | null {
+  // Not trimmed: a password is taken exactly as given, but blank means unset.
+  const password = env['FEEDLOOP_ADMIN_PASSWORD'];
+  if (password === undefined || password.trim() === '') return null;
+  if (password.length < 12) throw new ConfigError('FEEDLOOP_ADMIN_PASSWORD must be at least 12 characters long');
+  return password;
+}
+
+function trustProxy(text: string): boolean | string[] {
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** The configuration as printed at start-up: secrets masked. */
@@ -150,5 +176,7 @@ export function describeConfig(c: Config): string[] {
     `FEEDLOOP_PII_CONFIG=${c.piiConfig === null ? '(not set)' : `${Object.keys(c.piiConfig.projects ?? {}).length} project policies`}`,
     `FEEDLOOP_PII_QUEUE_LIMIT=${c.piiQueueLimitChars}`, `FEEDLOOP_PII_CLIENT_BUDGET=${c.piiClientBudgetChars}`, `FEEDLOOP_PII_REQUEST_LIMIT=${c.piiRequestLimitChars}`, `LOG_LEVEL=${c.logLevel}`,
     `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
+    `FEEDLOOP_ADMIN_PASSWORD=${c.adminPassword === null ? '(not set)' : '***'}`, `FEEDLOOP_SESSION_TTL=${c.sessionTtlMs / 1000}s`,
+    `FEEDLOOP_TRUST_PROXY=${c.trustProxy === false ? '(not set)' : String(c.trustProxy)}`,
   ];
 }

@@ -5,6 +5,7 @@ import type { Anonymizer } from './app/anonymizer.js';
 import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
 import { orphanPending } from './app/orphaning.js';
+import { Sessions } from './app/sessions.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -20,6 +21,7 @@ export interface Server {
   app: FastifyInstance;
   storage: Storage;
   keys: Keys;
+  sessions: Sessions;
   ingestion: Ingestion;
   queue: WriteQueue;
   /** Stops accepting requests, finishes those in flight, commits queued writes and closes storage. */
@@ -49,7 +51,8 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
     config: config.piiConfig ? await policiesById(storage, config.piiConfig) : undefined,
     limits: { queueLimitChars: config.piiQueueLimitChars, clientBudgetChars: config.piiClientBudgetChars, requestLimitChars: config.piiRequestLimitChars },
   });
-  const hash = createContentHasher(await storage.installationSecret());
+  const installationSecret = await storage.installationSecret();
+  const hash = createContentHasher(installationSecret);
   const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
   // Writes run on this thread for both backends: SQLite's SQL is cheaper than handing rows to
   // another thread, and its fsync runs on libuv's pool (storage/sqlite/wal-sync.ts).
@@ -57,8 +60,12 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   const queue = new WriteQueue(executor);
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
-  const app = await buildApp({ storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel,
-    otlpMaxSpansInFlight: config.otlpMaxSpansInFlight });
+  const sessions = new Sessions(storage, keys, installationSecret, { adminPassword: config.adminPassword, ttlMs: config.sessionTtlMs });
+  const app = await buildApp({
+    storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel, otlpMaxSpansInFlight: config.otlpMaxSpansInFlight,
+    sessions, trustProxy: config.trustProxy,
+  });
   warn = (message, error) => app.log.warn({ err: error }, message);
 
   const sweep = async () => {
@@ -73,7 +80,7 @@ export async function createServer(config: Config, options: { anonymizer?: Anony
   await sweep();
 
   return {
-    app, storage, keys, ingestion, queue,
+    app, storage, keys, sessions, ingestion, queue,
     async close() {
       clearInterval(timer);
       await app.close();

@@ -1,4 +1,4 @@
-// `feedloop serve`: start the server, print where to go, the configuration and (on first start)
+// `feedloop serve`: start the server, print where to go (the dashboard among it), the configuration and (on first start)
 // the generated API key; stop cleanly on SIGINT/SIGTERM.
 import { DEFAULT_PROJECT } from '../app/keys.js';
 import { describeConfig, type Config } from '../config.js';
@@ -20,6 +20,7 @@ export async function runServe(config: Config): Promise<number> {
   const storage = config.databaseUrl === null ? `SQLite ${sqliteFile(config.dataDir)}` : 'PostgreSQL (DATABASE_URL)';
   console.log([
     `feedloop listening on ${url}`,
+    `  Dashboard: ${url}/ (sign in with a secret key${config.adminPassword === null ? '' : ' or FEEDLOOP_ADMIN_PASSWORD'})`,
     `  Nebuly clients: NEBULY_ENDPOINT_URL=${url}/event-ingestion`,
     `  Health: ${url}/healthz`,
     `  Storage: ${storage}`,

@@ -24,6 +24,8 @@ export const ERRORS = {
   pii_overloaded: { status: 503, title: 'PII removal is busy; retry later' },
   pii_budget_exceeded: { status: 413, title: 'The content to anonymize is too large for one request' },
   internal: { status: 500, title: 'Internal error' },
+  sign_in_failed: { status: 401, title: 'Sign-in failed' },
+  csrf_rejected: { status: 403, title: 'The request did not come from the dashboard' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -187,4 +187,30 @@ export interface Storage extends StorageReader {
 
   /** Every project (the sweep and rebuild go through them). */
   listProjects(): Promise<ProjectRecord[]>;
+
+  // Dashboard sign-in sessions (src/app/sessions.ts).
+  findProjectById(id: string): Promise<ProjectRecord | null>;
+  createSession(row: SessionRecord): Promise<void>;
+  /** The session with this token hash, and whether the key it was opened with has been revoked since. */
+  findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null>;
+  /** Ends a session (sign-out); a session revoked twice keeps its first revocation time. */
+  revokeSession(id: string, at: number): Promise<void>;
+  /** Forgets sessions that expired before `at`; returns how many. */
+  deleteSessionsExpiredBefore(at: number): Promise<number>;
 }
+
+/**
+ * A dashboard sign-in. The browser holds a random token in a cookie; only its SHA-256 is stored,
+ * so the table alone opens no session.
+ */
+export interface SessionRecord {
+  id: string;
+  tokenHash: string;
+  projectId: string;
+  /** The secret key the session was opened with; null when opened with the admin password. */
+  keyId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
