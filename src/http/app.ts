@@ -1,19 +1,36 @@
 // The HTTP edge: a Fastify instance with the compat and read routes, auth and RFC 9457 errors.
 // Built by a factory so tests drive it in-process (app.inject) as well as over a real port.
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+// What protects every route, including routes added later (docs/hardening.md), is registered
+// here before any route: body limits by class, the JSON parser and its limits, timeouts and
+// protocol errors as problems, rate limits, security headers, request ids, metrics.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import type { Health } from '../app/health.js';
 import type { Ingestion } from '../app/ingestion.js';
 import type { Keys } from '../app/keys.js';
+import { Metrics } from '../app/metrics.js';
+import type { Config } from '../config.js';
 import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
 import { registerAuth } from './auth.js';
+import { clientErrorHandler } from './client-errors.js';
 import { registerJsonParser } from './json-parser.js';
+import { registerBodyLimits } from './limits.js';
+import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerHealthRoutes } from './routes/health.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerReadRoutes } from './routes/read.js';
-import { AJV_OPTIONS } from './validation.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import { AJV_OPTIONS, registerValidation } from './validation.js';
+
+/** The settings of config.ts that the edge applies (limits, timeouts, proxies, rate limits, metrics). */
+export type EdgeSettings = Pick<Config, 'bodyLimits' | 'jsonLimits' | 'timeWindow' | 'headersTimeoutMs' | 'requestTimeoutMs'
+  | 'rateLimitPerEndUser' | 'rateLimitPerIp' | 'trustProxy' | 'metricsToken'>;
 
 export interface AppDependencies {
   storage: Storage;
@@ -23,34 +40,80 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  edge: EdgeSettings;
+  health: Health;
+  metrics: Metrics;
+  /** The server's logger (src/app/logger.ts); Fastify makes one from logLevel when left out. */
+  logger?: FastifyBaseLogger;
+}
+
+/** One route as registered (for tests that must cover every route, such as the fuzz suite). */
+export interface RouteEntry { method: string; url: string; access: string }
+
+declare module 'fastify' {
+  interface FastifyInstance { routeTable: RouteEntry[] }
+}
+
+/** A client's X-Request-Id is kept when it looks like an id (so it can be followed across services); otherwise one is made. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: { level: deps.logLevel },
-    // Per-request log lines cost more than the ingestion itself; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+  const { edge } = deps;
+  const verbose = deps.logLevel === 'debug' || deps.logLevel === 'trace';
+  const options: FastifyHttpOptions<Server, FastifyBaseLogger> = {
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: { level: deps.logLevel } }),
+    // Per-request log lines cost more than the ingestion itself; errors are still logged (with the
+    // request id). LOG_LEVEL=debug turns them on.
+    logController: new LogController({ disableRequestLogging: !verbose }),
+    genReqId: requestId,
+    // A hop count is accepted by Fastify (request.ip then skips that many proxies) though its types omit it.
+    trustProxy: edge.trustProxy as boolean | string,
     bodyLimit: deps.bodyLimitBytes,
     ajv: { customOptions: AJV_OPTIONS },
+    // Node's timeouts, checked every second (its default check runs every 30 s): a request whose
+    // headers or body never finish is answered 408 and its connection closed.
+    requestTimeout: edge.requestTimeoutMs,
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(1000, edge.headersTimeoutMs / 4)) },
+    clientErrorHandler,
     // Fastify's own 503 while closing is not a problem document; the hook below answers instead.
     return503OnClosing: false,
+  };
+  const app = Fastify(options);
+  app.server.headersTimeout = edge.headersTimeoutMs;
+  const routes: RouteEntry[] = [];
+  app.decorate('routeTable', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of ([] as string[]).concat(route.method)) routes.push({ method, url: route.url, access: route.config?.access ?? 'secret' });
   });
+  registerBodyLimits(app, edge.bodyLimits);
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
-  registerJsonParser(app);
+  registerJsonParser(app, edge.jsonLimits);
+  registerValidation(app, edge.timeWindow);
+  registerSecurityHeaders(app);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  registerMetrics(app, { metrics: deps.metrics, token: edge.metricsToken });
 
   await registerOpenApi(app);
-  registerProblemHandlers(app);
+  registerProblemHandlers(app, { onStorageError: (code) => deps.metrics.storageError(code) });
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onRequest', async () => {
     if (closing) {
-      throw new FeedloopError('storage_unavailable', 'The server is shutting down; nothing was stored, retry later',
+      throw new FeedloopError('shutting_down', 'The server is shutting down; nothing was stored, retry later',
         { headers: { 'retry-after': '1', connection: 'close' } });
     }
   });
   registerAuth(app, deps.keys);
-  await registerRateLimit(app, deps.rateLimitPerMinute);
+  await registerRateLimit(app, { perKey: deps.rateLimitPerMinute, perEndUser: edge.rateLimitPerEndUser, perIp: edge.rateLimitPerIp });
+  registerHealthRoutes(app, { health: deps.health, closing: () => closing });
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
   registerKeyRoutes(app, deps.keys);

@@ -1,8 +1,26 @@
 // Request-body validation: the route's JSON Schema (compiled once by Fastify at registration, with
 // every error collected) plus the cross-field rules of core/wire, merged into one 422 that names
 // every rejected field by JSON pointer.
-import type { FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { validationFailed, type FieldError } from '../core/errors.js';
+import type { TimeWindow } from '../core/time.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The configured range of timestamps in bodies (FEEDLOOP_EARLIEST_TIME, FEEDLOOP_MAX_FUTURE). */
+    bodyTimeWindow: { earliest: number; maxFutureMs: number };
+  }
+}
+
+export function registerValidation(app: FastifyInstance, window: { earliest: number; maxFutureMs: number }): void {
+  app.decorate('bodyTimeWindow', window);
+}
+
+/** The range of timestamps a body of this request may carry (it moves with the clock). */
+export function timeWindowOf(request: FastifyRequest): TimeWindow {
+  const { earliest, maxFutureMs } = request.server.bodyTimeWindow;
+  return { earliest, maxFutureMs, now: Date.now() };
+}
 
 /** Ajv settings: report all errors, never coerce or drop what the client sent. */
 export const AJV_OPTIONS = { allErrors: true, allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false } as const;
@@ -23,6 +41,10 @@ function describe(e: FastifySchemaValidationError): FieldError {
       return { pointer: path, detail: `must be one of ${(params['allowedValues'] as unknown[]).join(', ')}` };
     case 'minItems':
       return { pointer: path, detail: `must hold at least ${params['limit'] as number} item(s)` };
+    case 'maxItems':
+      return { pointer: path, detail: `must hold at most ${params['limit'] as number} item(s)` };
+    case 'maxLength':
+      return { pointer: path, detail: `must be at most ${params['limit'] as number} characters` };
     default:
       return { pointer: path, detail: e.message ?? 'is not valid' };
   }
@@ -30,15 +52,16 @@ function describe(e: FastifySchemaValidationError): FieldError {
 
 /**
  * The body of a request whose route was registered with `attachValidation: true`, once it passes
- * both the schema and `rules`; otherwise throws one validation error listing every problem.
+ * both the schema and `rules`; otherwise throws one validation error listing the problems (the
+ * first ones, with a count of the rest: see validationFailed).
  */
-export function validBody<T>(request: FastifyRequest, rules: (body: unknown) => FieldError[]): T {
+export function validBody<T>(request: FastifyRequest, rules: (body: unknown, window: TimeWindow) => FieldError[]): T {
   const schemaErrors: FieldError[] = (request.validationError?.validation as FastifySchemaValidationError[] | undefined)?.map(describe) ?? [];
   if (request.validationError && schemaErrors.length === 0) {
     schemaErrors.push({ pointer: '', detail: request.validationError.message });
   }
   const seen = new Set(schemaErrors.map((e) => e.pointer));
-  const errors = [...schemaErrors, ...rules(request.body).filter((e) => !seen.has(e.pointer))];
+  const errors = [...schemaErrors, ...rules(request.body, timeWindowOf(request)).filter((e) => !seen.has(e.pointer))];
   if (errors.length > 0) throw validationFailed(errors);
   return request.body as T;
 }

@@ -10,6 +10,8 @@ export interface StorageSettings {
   databasePoolSize?: number;
   /** Where the embedded store reports failures that lose nothing but need an operator's eye. */
   onWarning?: (message: string, error: unknown) => void;
+  /** Told how long each durable sync of the embedded store took (metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 /** The embedded database file under the data directory. */
@@ -22,7 +24,7 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
     storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10 });
   } else {
-    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning });
+    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync });
   }
   await storage.migrate();
   return storage;

@@ -23,7 +23,4 @@ export function registerReadRoutes(app: FastifyInstance, { storage, pendingTtlMs
     const feedback = await storage.listFeedbackForInteraction(project, id);
     return interactionView(interaction, feedback, Date.now(), pendingTtlMs);
   });
-
-  // Health checks are never rate limited: a load balancer polling them must not lock itself out.
-  app.get('/healthz', { config: { access: 'public', rateLimit: false } }, async () => ({ status: 'ok' }));
 }

@@ -8,7 +8,8 @@ import type { ConversationNeighbours } from '../../core/conversations.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
-import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import { FeedloopError } from '../../core/errors.js';
+import { isLastSecretKey, lastSecretKeyError, type ApiKeyRecord, type LinkUpdate, type ProjectRecord, type RevokeOptions, type Storage, type StorageCapabilities, type StorageTransaction } from '../port.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
@@ -21,6 +22,8 @@ const RELINK_LIMIT = 1000;
 /** Session advisory lock held while migrating: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
 const MIGRATION_LOCK = '7378705444617158512';
 const INT8_OID = 20;
+/** How long a request waits for a connection (a new one, or one of the pool's when all are busy). */
+const CONNECT_TIMEOUT_MS = 5000;
 
 export interface PostgresStorageOptions {
   connectionString: string;
@@ -80,7 +83,12 @@ export class PostgresStorage implements Storage {
   private secret: string | null = null;
 
   constructor(options: PostgresStorageOptions) {
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, types });
+    // A server that does not answer fails a request after CONNECT_TIMEOUT_MS (a 503) instead of
+    // holding it; keep-alive notices connections that a failover or a cut network left dangling.
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString, max: options.poolSize ?? 10, types,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true,
+    });
     // An idle connection that the server closes (restart, failover) is dropped by the pool and
     // replaced on next use; without a listener the 'error' event would end the process.
     this.pool.on('error', () => undefined);
@@ -190,12 +198,40 @@ export class PostgresStorage implements Storage {
     return found.map(apiKeyFromRow);
   }
 
-  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
-    // One statement: a key revoked twice keeps its first revocation time.
-    const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3)
-      WHERE id = (SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1)
-      RETURNING *`, [idOrPrefix, projectId, at]);
-    return row ? apiKeyFromRow(row) : null;
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options: RevokeOptions = {}): Promise<ApiKeyRecord | null> {
+    const target = `SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1`;
+    if (!options.keepLastSecretKey) {
+      // One statement: a key revoked twice keeps its first revocation time.
+      const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE id = (${target}) RETURNING *`, [idOrPrefix, projectId, at]);
+      return row ? apiKeyFromRow(row) : null;
+    }
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const found = await one(client, `SELECT * FROM api_keys WHERE id = (${target})`, [idOrPrefix, projectId]);
+      if (!found) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      // The project's active secret keys, locked: two revocations at once cannot both pass the check.
+      const active = await rows(client, `SELECT id FROM api_keys WHERE project_id = $1 AND kind = 'secret' AND revoked_at IS NULL FOR UPDATE`, [found['project_id']]);
+      if (isLastSecretKey(apiKeyFromRow(found), active.map((r) => r['id'] as string))) {
+        await client.query('ROLLBACK');
+        throw lastSecretKeyError();
+      }
+      const row = await one(client, 'UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING *', [found['id'], at]);
+      await client.query('COMMIT');
+      return row ? apiKeyFromRow(row) : null;
+    } catch (error) {
+      if (!(error instanceof FeedloopError)) {
+        broken = error as Error;
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
@@ -221,6 +257,20 @@ export class PostgresStorage implements Storage {
         t AS (UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < $1 RETURNING 1)
       SELECT (SELECT count(*) FROM f) + (SELECT count(*) FROM t) AS changed`, [receivedBefore]);
     return row!['changed'] as number;
+  }
+
+  async probe(write: boolean): Promise<void> {
+    await this.pool.query('SELECT 1');
+    if (write) {
+      await this.pool.query(`INSERT INTO settings (key, value) VALUES ('health_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [String(Date.now())]);
+    }
+  }
+
+  async countUnlinkedFeedback(): Promise<{ pending: number; orphaned: number }> {
+    const found = await rows(this.pool, "SELECT status, count(*)::int AS n FROM feedback WHERE status <> 'linked' GROUP BY status");
+    const count = (status: string) => Number(found.find((r) => r['status'] === status)?.['n'] ?? 0);
+    return { pending: count('pending'), orphaned: count('orphaned') };
   }
 
   private createTransaction(db: pg.PoolClient): StorageTransaction {

@@ -10,11 +10,18 @@ import type { ConversationNeighbours } from '../../core/conversations.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
-import type { ApiKeyRecord, LinkUpdate, ProjectRecord, Storage, StorageCapabilities, StorageTransaction } from '../port.js';
+import { isLastSecretKey, lastSecretKeyError, type ApiKeyRecord, type LinkUpdate, type ProjectRecord, type RevokeOptions, type Storage, type StorageCapabilities, type StorageTransaction } from '../port.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { WalSync } from './wal-sync.js';
 import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
+
+/**
+ * How long a write transaction waits for SQLite's write lock held by another process (the command
+ * line, a backup) before failing with SQLITE_BUSY (a 503). It waits on timers, not in SQLite's busy
+ * handler, which would sleep on the event loop and stall every other request meanwhile.
+ */
+const BUSY_WAIT_MS = 5000;
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
@@ -48,11 +55,15 @@ export interface SqliteStorageOptions {
   checkpointFrames?: number;
   /** Told of a failure that loses nothing but needs an operator's eye (a checkpoint that failed, so the WAL grows). */
   onWarning?: (message: string, error: unknown) => void;
+  /** Told how long each fdatasync of the WAL took (metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 function open(filename: string, readonly: boolean): Database.Database {
   const db = new Database(filename, { readonly });
-  db.pragma('busy_timeout = 5000');
+  // The writer waits this long only while migrating at start-up (two processes starting at once);
+  // readers in WAL mode wait only while another connection recovers or resets the WAL.
+  db.pragma(`busy_timeout = ${readonly ? 200 : 5000}`);
   if (!readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   return db;
@@ -76,7 +87,7 @@ export class SqliteStorage implements Storage {
     this.warn = options.onWarning ?? (() => undefined);
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.writer = open(options.filename, false);
-    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames, this.warn);
+    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames, this.warn, options.onSync);
     this.tx = this.createTransaction();
   }
 
@@ -120,6 +131,22 @@ export class SqliteStorage implements Storage {
     });
     migrateAll.immediate();
     await this.durable();
+    // From now on the write lock is waited for on timers (begin()); a read waits only briefly.
+    this.writer.pragma('busy_timeout = 0');
+  }
+
+  /** BEGIN IMMEDIATE, retried on timers while another process holds the write lock. */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        this.writer.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -133,7 +160,7 @@ export class SqliteStorage implements Storage {
 
   transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
-      this.writer.exec('BEGIN IMMEDIATE');
+      await this.begin();
       try {
         const result = await work(this.tx);
         this.writer.exec('COMMIT');
@@ -184,10 +211,14 @@ export class SqliteStorage implements Storage {
     return row['value'] as string;
   }
 
+  // Writes outside the write path (projects, keys) run as transactions of their own, so they wait
+  // their turn among the group commits and for another process's write lock alike.
+
   async createProject(name: string): Promise<ProjectRecord> {
     const project = { id: newId(), name, createdAt: Date.now() };
-    this.prepare('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(project.id, name, project.createdAt);
-    await this.durable();
+    await this.transaction(async () => {
+      this.prepare('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(project.id, name, project.createdAt);
+    });
     return project;
   }
 
@@ -197,10 +228,11 @@ export class SqliteStorage implements Storage {
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.createdAt, k.revokedAt);
-    await this.durable();
+    await this.transaction(async () => {
+      this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.createdAt, k.revokedAt);
+    });
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -215,13 +247,20 @@ export class SqliteStorage implements Storage {
     return (rows as Row[]).map(apiKeyFromRow);
   }
 
-  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
-    const row = this.prepare(`SELECT * FROM api_keys WHERE (id = ? OR key_prefix = ?) AND (? IS NULL OR project_id = ?)`)
-      .get(idOrPrefix, idOrPrefix, projectId, projectId) as Row | undefined;
-    if (!row) return null;
-    this.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, row['id']);
-    await this.durable();
-    return apiKeyFromRow({ ...row, revoked_at: row['revoked_at'] ?? at });
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options: RevokeOptions = {}): Promise<ApiKeyRecord | null> {
+    // One write transaction: the check of the last secret key and the revocation happen together,
+    // also against another process (the command line) revoking at the same moment.
+    return this.transaction(async (): Promise<ApiKeyRecord | null> => {
+      const row = this.prepare(`SELECT * FROM api_keys WHERE (id = ? OR key_prefix = ?) AND (? IS NULL OR project_id = ?) ORDER BY created_at LIMIT 1`)
+        .get(idOrPrefix, idOrPrefix, projectId, projectId) as Row | undefined;
+      if (!row) return null;
+      if (options.keepLastSecretKey) {
+        const active = this.prepare("SELECT id FROM api_keys WHERE project_id = ? AND kind = 'secret' AND revoked_at IS NULL").all(row['project_id']) as Row[];
+        if (isLastSecretKey(apiKeyFromRow(row), active.map((r) => r['id'] as string))) throw lastSecretKeyError();
+      }
+      this.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, row['id']);
+      return apiKeyFromRow({ ...row, revoked_at: row['revoked_at'] ?? at });
+    });
   }
 
   async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
@@ -246,6 +285,22 @@ export class SqliteStorage implements Storage {
       const tags = this.prepare("UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore);
       return feedback.changes + tags.changes;
     });
+  }
+
+  async probe(write: boolean): Promise<void> {
+    this.read('SELECT 1').get();
+    if (write) {
+      await this.transaction(async () => {
+        this.prepare("INSERT INTO settings (key, value) VALUES ('health_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+          .run(String(Date.now()));
+      });
+    }
+  }
+
+  async countUnlinkedFeedback(): Promise<{ pending: number; orphaned: number }> {
+    const rows = this.read("SELECT status, count(*) AS n FROM feedback WHERE status <> 'linked' GROUP BY status").all() as Row[];
+    const count = (status: string) => Number(rows.find((r) => r['status'] === status)?.['n'] ?? 0);
+    return { pending: count('pending'), orphaned: count('orphaned') };
   }
 
   private createTransaction(): StorageTransaction {
