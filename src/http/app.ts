@@ -19,7 +19,7 @@ import { registerJsonParser } from './json-parser.js';
 import { registerBodyLimits } from './limits.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { registerProblemHandlers } from './problem.js';
+import { registerProblemHandlers, sendProblem } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerCompatRoutes } from './routes/compat.js';
@@ -79,6 +79,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requestTimeout: edge.requestTimeoutMs,
     http: { connectionsCheckingInterval: Math.max(250, Math.min(1000, edge.headersTimeoutMs / 4)) },
     clientErrorHandler,
+    // The router's own errors (a bad percent-encoding, a path segment over 100 characters) as
+    // problems too, without repeating the URL.
+    frameworkErrors: (error, _request, reply) => {
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new FeedloopError('uri_too_long', 'A segment of the path is longer than 100 characters')
+        : new FeedloopError('bad_request', 'The URL is not valid (malformed percent-encoding)'));
+    },
     // Fastify's own 503 while closing is not a problem document; the hook below answers instead.
     return503OnClosing: false,
   };
@@ -99,10 +106,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     reply.header('x-request-id', request.id);
     done();
   });
-  registerMetrics(app, { metrics: deps.metrics, token: edge.metricsToken });
 
   await registerOpenApi(app);
+  // Before every route, so that each answers with problem documents.
   registerProblemHandlers(app, { onStorageError: (code) => deps.metrics.storageError(code) });
+  registerMetrics(app, { metrics: deps.metrics, token: edge.metricsToken });
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onRequest', async () => {

@@ -12,9 +12,8 @@ const LONG_REQUEST_LINE = 8 * 1024;
 function classify(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): [ErrorCode, string] {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return ['request_timeout', 'The request was not received in time (FEEDLOOP_REQUEST_TIMEOUT)'];
     case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return ['request_timeout', 'The request headers were not received in time (FEEDLOOP_HEADERS_TIMEOUT)'];
+      return ['request_timeout', 'The request was not received in time: its headers within FEEDLOOP_HEADERS_TIMEOUT, all of it within FEEDLOOP_REQUEST_TIMEOUT'];
     case 'HPE_HEADER_OVERFLOW': {
       const lineEnd = error.rawPacket?.indexOf('\r\n') ?? -1;
       if (lineEnd === -1 || lineEnd > LONG_REQUEST_LINE) return ['uri_too_long', 'The request line is longer than the server accepts'];

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createServer, type Server } from '../../src/server.js';
+import Database from 'better-sqlite3';
+import { createServer, type Server, type ServerOptions } from '../../src/server.js';
+import { sqliteFile } from '../../src/storage/open.js';
 
 export interface TestServer extends Server {
   config: Config;
@@ -19,10 +21,10 @@ export interface TestServer extends Server {
 
 export const TEST_KEY = 'fl_sk_test_0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: ServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'feedloop-test-'));
   const config = loadConfig({ FEEDLOOP_DATA_DIR: dir, LOG_LEVEL: 'silent', FEEDLOOP_API_KEY: TEST_KEY, FEEDLOOP_PII_THREADS: '0', ...env });
-  const server = await createServer(config);
+  const server = await createServer(config, options);
   await server.keys.ensure(TEST_KEY);
   const call = async (method: 'GET' | 'POST', url: string, body: unknown, key: string) => {
     const response = await server.app.inject({
@@ -79,5 +81,16 @@ export function assertProblem(res: TestResponse, status: number, pointers?: stri
     const listed = (res.body.errors as { pointer: string; detail: string }[]).map((e) => e.pointer).sort();
     assert.deepEqual(listed, [...pointers].sort());
     for (const e of res.body.errors) assert.equal(typeof e.detail, 'string');
+  }
+}
+
+/** Rows in the tables that requests write to, read straight from a server's SQLite file. */
+export function storedRows(dataDir: string): Record<'interactions' | 'feedback' | 'tag_updates' | 'api_keys', number> {
+  const db = new Database(sqliteFile(dataDir), { readonly: true });
+  try {
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { interactions: count('interactions'), feedback: count('feedback'), tag_updates: count('tag_updates'), api_keys: count('api_keys') };
+  } finally {
+    db.close();
   }
 }
