@@ -1,0 +1,126 @@
+// Tenant isolation: project B, with its own secret key, tries every route on project A's data
+// (A's ids, end users, conversation ids, keys) and sees and changes nothing of A. The table below
+// has one entry per route; a route registered without an entry fails the last test, so a new
+// route gets its isolation check with one line here.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  FEEDBACK, V1_INTERACTIONS, V1_TRACE, V2_CONVERSATION, V2_INTERACTIONS, V2_TAGS, V2_TRACE, feedback, interaction, startTestServer, type TestServer,
+} from '../support/app.js';
+
+const T0 = Date.parse('2024-05-06T12:00:00.000Z');
+let server: TestServer;
+/** Project A: the default project's key; project B: another project's secret key. */
+let keyA: string;
+let keyB: string;
+const a = { interactionId: '', conversationId: 'a-conversation', feedbackId: '', keyId: '', endUser: 'shared-user' };
+
+before(async () => {
+  server = await startTestServer();
+  keyA = server.key;
+  keyB = (await server.keys.create('project-b')).key;
+  const made = await server.post(V2_INTERACTIONS, interaction(a.endUser, 'a question', 'a answer', T0, { conversation_id: a.conversationId, tags: { team: 'a' } }), keyA);
+  assert.equal(made.status, 200);
+  a.interactionId = made.body.id;
+  const fb = await server.post(FEEDBACK, feedback(a.endUser, 'comment', T0 + 1000, { output: 'a answer', event_id: 'a-event' }, { text: 'a comment' }), keyA);
+  assert.equal(fb.body.interaction_id, a.interactionId);
+  a.feedbackId = fb.body.id;
+  a.keyId = (await server.get('/api/v1/keys', keyA)).body.items[0].id;
+});
+after(async () => { await server.destroy(); });
+
+/** What project A holds, read with A's key: must be the same before and after B's calls. */
+async function stateOfA(): Promise<unknown> {
+  const i = await server.get(`/api/v1/interactions/${a.interactionId}`, keyA);
+  const keys = await server.get('/api/v1/keys', keyA);
+  return { interaction: i.body, keys: keys.body.items };
+}
+
+/** B's interactions reuse A's id, end user and conversation id (ids are per project), with B's own texts. */
+const bodyAboutA = {
+  interaction: (extra: Record<string, unknown> = {}) => interaction(a.endUser, 'b question', 'b answer', T0 + 5000, { id: a.interactionId, conversation_id: a.conversationId, ...extra }),
+};
+
+/** One check per route ("METHOD url" as registered): B's call, and what B must (not) see. */
+const CHECKS: Record<string, () => Promise<void>> = {
+  [`POST ${FEEDBACK}`]: async () => {
+    const r = await server.post(FEEDBACK, feedback(a.endUser, 'thumbs_up', T0 + 2000, { interaction_id: a.interactionId, event_id: 'a-event', output: 'a answer' }), keyB);
+    assert.equal(r.status, 200);
+    assert.notEqual(r.body.id, a.feedbackId, "A's event id does not answer A's feedback to B");
+    assert.equal(r.body.status, 'pending', "A's interaction is not B's to link to");
+  },
+  [`POST ${V1_INTERACTIONS}`]: async () => {
+    const { messages: _m, ...rest } = bodyAboutA.interaction().interaction;
+    const r = await server.post(V1_INTERACTIONS, { interaction: rest, anonymize: false }, keyB);
+    assert.equal(r.status, 200);
+  },
+  [`POST ${V1_TRACE}`]: async () => {
+    const { messages: _m, ...rest } = bodyAboutA.interaction().interaction;
+    assert.equal((await server.post(V1_TRACE, { interaction: rest, traces: [], anonymize: false }, keyB)).status, 200);
+  },
+  [`POST ${V2_INTERACTIONS}`]: async () => {
+    const r = await server.post(V2_INTERACTIONS, bodyAboutA.interaction(), keyB);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.id, a.interactionId, 'ids are per project: B may choose the same one');
+  },
+  [`POST ${V2_TRACE}`]: async () => {
+    const { messages: _m, ...rest } = bodyAboutA.interaction().interaction;
+    assert.equal((await server.post(V2_TRACE, { interaction: rest, traces: [], anonymize: false }, keyB)).status, 200);
+  },
+  [`POST ${V2_TRACE.replace('/v2/', '/v3/')}`]: async () => {
+    const { messages: _m, ...rest } = bodyAboutA.interaction().interaction;
+    assert.equal((await server.post(V2_TRACE.replace('/v2/', '/v3/'), { interaction: rest, traces: [], anonymize: false }, keyB)).status, 200);
+  },
+  [`POST ${V2_CONVERSATION}`]: async () => {
+    const r = await server.post(V2_CONVERSATION, {
+      conversation: { conversation_id: a.conversationId, end_user: a.endUser, interactions: [{ input: 'b', output: 'b', time_start: new Date(T0).toISOString(), time_end: new Date(T0 + 1).toISOString() }] },
+      anonymize: false,
+    }, keyB);
+    assert.equal(r.status, 200);
+  },
+  [`POST ${V2_TAGS}`]: async () => {
+    const r = await server.post(V2_TAGS, { tags: { team: 'b' }, metadata: { end_user: a.endUser, timestamp: new Date(T0 - 2000).toISOString(), output: 'a answer' } }, keyB);
+    assert.equal(r.status, 200);
+    // It may tag B's own interaction of that end user (same client id, another project): A's tags are checked below.
+  },
+  'GET /api/v1/feedback/:id': async () => {
+    assert.equal((await server.get(`/api/v1/feedback/${a.feedbackId}`, keyB)).status, 404);
+  },
+  'GET /api/v1/interactions/:id': async () => {
+    // B made an interaction with A's id above: B reads its own, never A's.
+    const r = await server.get(`/api/v1/interactions/${a.interactionId}`, keyB);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.output, 'b answer');
+    assert.ok(r.body.feedback.every((f: { id: string }) => f.id !== a.feedbackId), "A's feedback is not in B's interaction");
+  },
+  'GET /api/v1/keys': async () => {
+    const r = await server.get('/api/v1/keys', keyB);
+    assert.ok(r.body.items.every((k: { id: string }) => k.id !== a.keyId));
+  },
+  'POST /api/v1/keys': async () => {
+    const r = await server.post('/api/v1/keys', { kind: 'secret', name: 'made by b' }, keyB);
+    assert.equal(r.status, 201);
+  },
+  'DELETE /api/v1/keys/:id': async () => {
+    const r = await server.app.inject({ method: 'DELETE', url: `/api/v1/keys/${a.keyId}`, headers: { authorization: `Bearer ${keyB}` } });
+    assert.equal(r.statusCode, 404);
+  },
+};
+
+test('project B sees and changes nothing of project A on any route', async () => {
+  const before = await stateOfA();
+  for (const [route, check] of Object.entries(CHECKS)) {
+    await check().catch((error: Error) => { throw new Error(`${route}: ${error.message}`); });
+    assert.deepEqual(await stateOfA(), before, `${route} changed what project A holds`);
+  }
+  // And B's own interaction of the shared end user holds only B's data.
+  const mine = await server.get(`/api/v1/interactions/${a.interactionId}`, keyB);
+  assert.notEqual(mine.body.tags['team'], 'a');
+  assert.ok(mine.body.feedback.every((f: { text: string | null }) => f.text !== 'a comment'));
+});
+
+test('every route that takes a key has an isolation check above', () => {
+  const routes = server.app.routeTable.filter((r) => r.access !== 'public' && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
+  const missing = routes.filter((r) => !(r in CHECKS));
+  assert.deepEqual(missing, [], `add an entry to CHECKS in test/http/isolation.test.ts for: ${missing.join(', ')}`);
+});
