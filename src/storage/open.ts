@@ -8,6 +8,8 @@ export interface StorageSettings {
   dataDir: string;
   databaseUrl: string | null;
   databasePoolSize?: number;
+  /** How long a write waits for a lock another process holds before failing (a 503); default 5 s. */
+  storageWaitMs?: number;
   /** Where the embedded store reports failures that lose nothing but need an operator's eye. */
   onWarning?: (message: string, error: unknown) => void;
   /** Told how long each durable sync of the embedded store took (metrics). */
@@ -22,9 +24,9 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
   if (settings.databaseUrl !== null) {
     // Loaded on demand: the embedded default never loads the PostgreSQL driver.
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
-    storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10 });
+    storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, lockWaitMs: settings.storageWaitMs });
   } else {
-    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync });
+    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync, lockWaitMs: settings.storageWaitMs });
   }
   await storage.migrate();
   return storage;

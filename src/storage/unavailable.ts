@@ -15,12 +15,13 @@ const SYSTEM_CODES = new Set([
 /**
  * PostgreSQL SQLSTATEs: classes 08 (connection exception), 53 (insufficient resources: disk full,
  * out of memory, too many connections), 58 (system error: I/O), and single codes: 57P01-57P03
- * (shutdown, crash shutdown, cannot connect now), 57014 (statement cancelled), 25006 (read-only
+ * (shutdown, crash shutdown, cannot connect now), 57014 (statement cancelled), 55P03 (lock not
+ * available within lock_timeout: another session holds it), 25006 (read-only
  * transaction, e.g. a standby after failover), 40001/40P01 (serialization failure / deadlock
  * left after the executor's retries).
  */
 const POSTGRES_CLASSES = ['08', '53', '58'];
-const POSTGRES_CODES = new Set(['57P01', '57P02', '57P03', '57014', '25006', '40001', '40P01']);
+const POSTGRES_CODES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '25006', '40001', '40P01']);
 
 /** node-postgres reports a lost or refused connection without a code, in these words. */
 const POSTGRES_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|database connection is not open|The database connection is not open/i;

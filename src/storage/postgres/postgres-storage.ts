@@ -29,6 +29,8 @@ export interface PostgresStorageOptions {
   connectionString: string;
   /** Connections in the pool (default 10): the most transactions and reads that run at once. */
   poolSize?: number;
+  /** PostgreSQL's lock_timeout for this pool's sessions (default 5 s): a write waiting longer for a lock fails (a 503). */
+  lockWaitMs?: number;
 }
 
 /** What both the pool (reads) and a checked-out client (transactions) offer. */
@@ -87,7 +89,7 @@ export class PostgresStorage implements Storage {
     // holding it; keep-alive notices connections that a failover or a cut network left dangling.
     this.pool = new pg.Pool({
       connectionString: options.connectionString, max: options.poolSize ?? 10, types,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, lock_timeout: options.lockWaitMs ?? 5000,
     });
     // An idle connection that the server closes (restart, failover) is dropped by the pool and
     // replaced on next use; without a listener the 'error' event would end the process.
@@ -99,6 +101,8 @@ export class PostgresStorage implements Storage {
     let broken: Error | undefined;
     try {
       // Two instances starting at once: the second waits here, then finds nothing left to apply.
+      // Another instance may migrate for longer than lock_timeout: wait for it as long as it takes.
+      await client.query('SET lock_timeout = 0');
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
         await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
@@ -119,6 +123,7 @@ export class PostgresStorage implements Storage {
           [randomBytes(32).toString('base64url')]);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        await client.query('RESET lock_timeout');
       }
     } catch (error) {
       // The connection may still hold the session lock or an open transaction: do not reuse it.

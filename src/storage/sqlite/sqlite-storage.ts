@@ -17,9 +17,9 @@ import { WalSync } from './wal-sync.js';
 import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
 
 /**
- * How long a write transaction waits for SQLite's write lock held by another process (the command
- * line, a backup) before failing with SQLITE_BUSY (a 503). It waits on timers, not in SQLite's busy
- * handler, which would sleep on the event loop and stall every other request meanwhile.
+ * How long a write transaction waits by default for SQLite's write lock held by another process
+ * (the command line, a backup) before failing with SQLITE_BUSY (a 503). It waits on timers, not in
+ * SQLite's busy handler, which would sleep on the event loop and stall every other request meanwhile.
  */
 const BUSY_WAIT_MS = 5000;
 
@@ -57,6 +57,8 @@ export interface SqliteStorageOptions {
   onWarning?: (message: string, error: unknown) => void;
   /** Told how long each fdatasync of the WAL took (metrics). */
   onSync?: (seconds: number) => void;
+  /** How long a write waits for another process's write lock (default BUSY_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 function open(filename: string, readonly: boolean): Database.Database {
@@ -81,9 +83,11 @@ export class SqliteStorage implements Storage {
   /** Durable commits for a file; null for ':memory:', which has nothing to sync. */
   private readonly wal: WalSync | null;
   private readonly warn: (message: string, error: unknown) => void;
+  private readonly lockWaitMs: number;
 
   constructor(options: SqliteStorageOptions) {
     this.filename = options.filename;
+    this.lockWaitMs = options.lockWaitMs ?? BUSY_WAIT_MS;
     this.warn = options.onWarning ?? (() => undefined);
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.writer = open(options.filename, false);
@@ -137,7 +141,7 @@ export class SqliteStorage implements Storage {
 
   /** BEGIN IMMEDIATE, retried on timers while another process holds the write lock. */
   private async begin(): Promise<void> {
-    const deadline = Date.now() + BUSY_WAIT_MS;
+    const deadline = Date.now() + this.lockWaitMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       try {
         this.writer.exec('BEGIN IMMEDIATE');
@@ -150,12 +154,20 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    await this.wal?.idle();
-    await this.queue.catch(() => undefined);
-    await this.durable();
-    this.reader?.close();
-    await this.wal?.close();
-    this.writer.close();
+    try {
+      await this.wal?.idle();
+      await this.queue.catch(() => undefined);
+      await this.durable();
+    } finally {
+      // Even when the last sync failed (a disk gone read-only), every file is closed, so that the
+      // filesystem can be unmounted and repaired; the error is still reported.
+      this.reader?.close();
+      try {
+        await this.wal?.close();
+      } finally {
+        this.writer.close();
+      }
+    }
   }
 
   transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
