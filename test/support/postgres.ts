@@ -19,6 +19,12 @@ export interface PostgresServer {
   createDatabase(name?: string): Promise<string>;
   /** Drops a database, closing its connections: nothing of it is left for autovacuum to work on. */
   dropDatabase(name: string): Promise<void>;
+  /** Stops the server process (fast shutdown: connections are closed), keeping its files. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port after pause(). */
+  resume(): Promise<void>;
+  /** One statement on the `postgres` database as superuser (ALTER SYSTEM, pg_reload_conf, ...). */
+  admin(sql: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,10 +94,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
 
   let port = 0;
+  const serverOptions = () => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   for (let attempt = 0; ; attempt++) {
     // The port is free when chosen but could be taken before the server binds it: try another.
     port = await freePort();
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    const options = serverOptions();
     try {
       await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', options]);
       break;
@@ -132,6 +139,13 @@ export async function startPostgres(): Promise<PostgresServer> {
     async dropDatabase(name) {
       await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     },
+    async pause() {
+      await tool('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+    },
+    async resume() {
+      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions()]);
+    },
+    admin: adminQuery,
     async stop() {
       if (stopped) return;
       stopped = true;

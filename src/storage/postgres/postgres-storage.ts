@@ -11,6 +11,7 @@ import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRe
 import { FeedloopError } from '../../core/errors.js';
 import { isLastSecretKey, lastSecretKeyError, type ApiKeyRecord, type LinkUpdate, type ProjectRecord, type RevokeOptions, type Storage, type StorageCapabilities, type StorageTransaction } from '../port.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
+import { probePayload } from '../probe.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
@@ -268,7 +269,7 @@ export class PostgresStorage implements Storage {
     await this.pool.query('SELECT 1');
     if (write) {
       await this.pool.query(`INSERT INTO settings (key, value) VALUES ('health_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        [String(Date.now())]);
+        [probePayload()]);
     }
   }
 

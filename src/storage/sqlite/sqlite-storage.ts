@@ -12,6 +12,7 @@ import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../co
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import { isLastSecretKey, lastSecretKeyError, type ApiKeyRecord, type LinkUpdate, type ProjectRecord, type RevokeOptions, type Storage, type StorageCapabilities, type StorageTransaction } from '../port.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
+import { probePayload } from '../probe.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { WalSync } from './wal-sync.js';
 import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
@@ -304,7 +305,7 @@ export class SqliteStorage implements Storage {
     if (write) {
       await this.transaction(async () => {
         this.prepare("INSERT INTO settings (key, value) VALUES ('health_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-          .run(String(Date.now()));
+          .run(probePayload());
       });
     }
   }
