@@ -10,6 +10,8 @@ export interface StorageSettings {
   databasePoolSize?: number;
   /** How long a write waits for a lock another process holds before failing (a 503); default 5 s. */
   storageWaitMs?: number;
+  /** SQLite: WAL pages between checkpoints. */
+  checkpointPages?: number;
   /** Where the embedded store reports failures that lose nothing but need an operator's eye. */
   onWarning?: (message: string, error: unknown) => void;
   /** Told how long each durable sync of the embedded store took (metrics). */
@@ -26,7 +28,10 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
     storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, lockWaitMs: settings.storageWaitMs });
   } else {
-    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync, lockWaitMs: settings.storageWaitMs });
+    storage = new SqliteStorage({
+      filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync,
+      lockWaitMs: settings.storageWaitMs, checkpointFrames: settings.checkpointPages,
+    });
   }
   await storage.migrate();
   return storage;
