@@ -1,4 +1,7 @@
-// `npm run bench`: feedloop against a no-op Fastify baseline on this machine, on loopback.
+// `npm run bench [-- PHASE]`: phases `throughput` (the default, below) and `soak` (bench/soak.ts:
+// mixed load with hostile clients for BENCH_SOAK_SECONDS).
+//
+// throughput: feedloop against a no-op Fastify baseline on this machine, on loopback.
 //
 // Seeds a data directory with BENCH_LARGE interactions (default 1,000,000) through the storage
 // layer, starts the baseline server, then BENCH_RUNS times (default 3): seeds a fresh data
@@ -19,20 +22,18 @@
 // BENCH_CONNECTIONS (default 50), BENCH_SMALL (default 10000), BENCH_LARGE (default 1000000),
 // BENCH_CPU_PROF=DIR (run feedloop under --cpu-prof, profiles written to DIR),
 // BENCH_OUT=FILE (also write every measurement as JSON), BENCH_POSTGRES=0 (skip the PostgreSQL phase).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { postgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import { PATHS, feedbackBody, interactionBody, prng, usersFor, type Workload } from './data.js';
 import type { LoadResult, LoadSpec } from './load.js';
+import { children, cleanup, HERE, memoryOf, ROOT, settleDisk, sleep, startServer, stopServer, tempDir, type Running } from './processes.js';
 import { seedDataDir, seedPostgres } from './seed.js';
+import { runSoak } from './soak.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
-const ROOT = resolve(HERE, '../..');
 
 function envInt(name: string, fallback: number, min = 0): number {
   const raw = process.env[name];
@@ -56,15 +57,6 @@ const settings = {
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-const children = new Set<ChildProcess>();
-const tempDirs: string[] = [];
-
-function cleanup(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.length = 0;
-}
 
 /** Set on Ctrl-C/SIGTERM: failures of the processes being killed are then not reported. */
 let interrupted = false;
@@ -90,83 +82,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     cleanup();
     void Promise.race([stopPostgres(), sleep(15_000)]).finally(() => process.exit(130));
   });
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? res(address.port) : rej(new Error('no port'))));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Running { name: string; child: ChildProcess; url: string; output: () => string }
-
-async function startServer(name: string, args: string[], env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-20_000); });
-  child.stderr!.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-20_000); });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up:\n${output}`);
-    try {
-      const response = await fetch(`${url}/healthz`);
-      if (response.status === 200) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz within 120 s:\n${output}`);
-    await sleep(100);
-  }
-  return { name, child, url, output: () => output };
-}
-
-async function stopServer(server: Running): Promise<void> {
-  const { child } = server;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timedOut = await Promise.race([exited.then(() => false), sleep(30_000).then(() => true)]);
-    if (timedOut) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-  children.delete(child);
-}
-
-/** VmRSS and VmHWM (peak) of a process, in MB. */
-function memoryOf(pid: number): { rssMb: number; peakMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
-}
-
-/**
- * Writes back what earlier phases left dirty in the page cache (seeding, PostgreSQL with fsync
- * off) before a load, so that the kernel does not flush it during the load: on ext4 every fsync
- * that commits the journal would wait for it (a quick feedloop load on 1M stored fell from about
- * 11,000 to 6,752 req/s after 2.4 GB written by another process).
- */
-function settleDisk(): void {
-  execFileSync('sync');
 }
 
 /**
@@ -484,8 +399,12 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
   console.log(lines.join('\n'));
 }
 
+const PHASES: Record<string, () => Promise<void>> = { throughput: main, soak: runSoak };
+const phase = process.argv[2] ?? 'throughput';
 try {
-  await main();
+  const run = PHASES[phase];
+  if (!run) throw new Error(`unknown phase "${phase}": ${Object.keys(PHASES).join(' or ')} (npm run bench -- soak)`);
+  await run();
 } catch (error) {
   if (interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped
   console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
