@@ -6,6 +6,7 @@
 // Run: PORT=... HOST=127.0.0.1 node dist/bench/baseline-server.js  (prints "listening <url>").
 import Fastify, { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { decodeProtobufRequest, encodeResponse } from '../src/http/otlp-codec.js';
 
 const port = Number(process.env['PORT'] ?? 0);
 const host = process.env['HOST'] ?? '127.0.0.1';
@@ -38,6 +39,16 @@ for (const path of ['v1/events/interactions', 'v1/events/trace_interaction', 'v2
     id: randomUUID(), conversation_id: seen(request.body) ? randomUUID() : '',
   }));
 }
+// OTLP: the protobuf body is decoded (with feedloop's own message definitions) and answered with
+// an empty ExportTraceServiceResponse, in a scope of its own as in feedloop.
+await app.register(async (scope) => {
+  scope.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  scope.post('/v1/traces', async (request, reply) => {
+    const decoded = decodeProtobufRequest(request.body as Buffer) as { resourceSpans: unknown[] };
+    if (!seen(decoded.resourceSpans)) throw new Error('no resourceSpans');
+    return reply.type('application/x-protobuf').send(encodeResponse('protobuf', null));
+  });
+});
 app.get('/healthz', async () => ({ status: 'ok' }));
 
 const address = await app.listen({ port, host });

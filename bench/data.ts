@@ -2,11 +2,12 @@
 // process can name any seeded interaction's end user and output without sharing state with the
 // seeder) and the request bodies the load process sends.
 
-export type Workload = 'feedback' | 'interaction';
+export type Workload = 'feedback' | 'interaction' | 'otlp';
 
 export const PATHS: Record<Workload, string> = {
   feedback: '/event-ingestion/api/v1/events/feedback',
   interaction: '/event-ingestion/api/v2/events/interactions',
+  otlp: '/v1/traces',
 };
 
 /** Seeded interactions end 1 s apart from this instant on, interaction i at BASE + i s. */
@@ -134,4 +135,61 @@ export function interactionBody(n: number, users: number, rnd: () => number, ano
   };
   if (anonymize !== null) body['anonymize'] = anonymize;
   return body;
+}
+
+/** Spans per OTLP export, and the shape of each trace in it (see otlpExportBody). */
+export const OTLP_SPANS_PER_EXPORT = 100;
+const SPANS_PER_TRACE = 5;
+const NS = 1_000_000n;
+
+const kv = (key: string, value: string | number | boolean) => ({
+  key, value: typeof value === 'string' ? { stringValue: value } : typeof value === 'boolean' ? { boolValue: value } : { intValue: value },
+});
+
+/**
+ * An ExportTraceServiceRequest (as a protobufjs plain object) of OTLP_SPANS_PER_EXPORT spans: traces
+ * of an agent as the OTel GenAI conventions describe it, each an invoke_agent root (end user and
+ * session), a chat call asking for a tool, the tool call, a retrieval, and the chat call that
+ * answers (~300 characters each way): 2 interactions per 5 spans. Ids are unique per `n`; the
+ * resource turns anonymize off (the figure the goal is set for).
+ */
+export function otlpExportRequest(n: number, users: number, rnd: () => number): object {
+  const spans: object[] = [];
+  const end = BigInt(Date.now()) * NS;
+  const id = (bytes: number) => Buffer.from(Array.from({ length: bytes }, () => Math.floor(rnd() * 256)));
+  for (let t = 0; t < OTLP_SPANS_PER_EXPORT / SPANS_PER_TRACE; t++) {
+    const traceId = id(16);
+    traceId.writeUInt32BE(n >>> 0, 0);
+    traceId.writeUInt16BE(t, 4);
+    const rootId = id(8);
+    const user = `user-${Math.floor(rnd() * users).toString().padStart(7, '0')}`;
+    const { input, output } = chatTexts(rnd, `O${n.toString(36)}-${t}`, false);
+    const at = (ms: number) => String(end - BigInt(3000 - ms) * NS);
+    const span = (name: string, startMs: number, endMs: number, attributes: object[], spanId = id(8), parent: Buffer | null = rootId) => ({
+      traceId, spanId, ...(parent ? { parentSpanId: parent } : {}), name, kind: 1, startTimeUnixNano: at(startMs), endTimeUnixNano: at(endMs), attributes,
+    });
+    const messages = JSON.stringify([{ role: 'system', parts: [{ type: 'text', content: 'You are a helpful support assistant.' }] },
+      { role: 'user', parts: [{ type: 'text', content: input }] }]);
+    const chat = (startMs: number, endMs: number, answer: string) => span('chat gpt-4o-mini', startMs, endMs, [
+      kv('gen_ai.operation.name', 'chat'), kv('gen_ai.provider.name', 'openai'), kv('gen_ai.request.model', 'gpt-4o-mini'),
+      kv('gen_ai.response.model', 'gpt-4o-mini-2024-07-18'), kv('gen_ai.usage.input_tokens', 95), kv('gen_ai.usage.output_tokens', 70),
+      kv('gen_ai.input.messages', messages),
+      kv('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: answer }], finish_reason: 'stop' }])),
+    ]);
+    spans.push(
+      span('invoke_agent support', 0, 2900, [kv('gen_ai.operation.name', 'invoke_agent'), kv('user.id', user), kv('session.id', `session-${user}`)], rootId, null),
+      chat(10, 900, ''),
+      span('execute_tool order_status', 950, 1000, [kv('gen_ai.operation.name', 'execute_tool'), kv('gen_ai.tool.name', 'order_status'),
+        kv('gen_ai.tool.call.arguments', '{"order":"A-1"}'), kv('gen_ai.tool.call.result', '{"status":"shipped"}')]),
+      span('retrieve faq', 1000, 1100, [kv('openinference.span.kind', 'RETRIEVER'), kv('input.value', 'shipping delays'),
+        kv('retrieval.documents.0.document.content', 'Orders ship within two days.')]),
+      chat(1100, 2800, output),
+    );
+  }
+  return {
+    resourceSpans: [{
+      resource: { attributes: [kv('service.name', 'support-agent'), kv('feedloop.anonymize', false)] },
+      scopeSpans: [{ scope: { name: 'bench' }, spans }],
+    }],
+  };
 }

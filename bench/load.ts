@@ -3,7 +3,8 @@
 // optional warm-up, then the measured autocannon run, and prints one JSON line (LoadResult).
 // Every request gets its own body (setupRequest), so no two feedback requests name the same interaction.
 import autocannon, { type Result } from 'autocannon';
-import { feedbackBody, interactionBody, PATHS, prng, type Workload } from './data.js';
+import { ExportTraceServiceRequest } from '../src/http/otlp-codec.js';
+import { feedbackBody, interactionBody, otlpExportRequest, PATHS, prng, type Workload } from './data.js';
 
 export interface LoadSpec {
   url: string;
@@ -47,8 +48,19 @@ function bodyPool(spec: LoadSpec, seed: number): Buffer[] {
   return pool;
 }
 
+/**
+ * OTLP exports are encoded per request: their span ids make them unique (a re-sent span is a
+ * retry, far cheaper than a new one), and a pool of distinct 30 kB bodies would not fit in memory.
+ */
+function otlpBodies(spec: LoadSpec, seed: number): () => Buffer {
+  const rnd = prng(seed);
+  let n = seed * 1_000_000;
+  return () => Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(otlpExportRequest(n++, spec.users, rnd))).finish());
+}
+
 async function load(spec: LoadSpec, seconds: number, seed: number): Promise<Result> {
-  const pool = bodyPool(spec, seed);
+  const otlp = spec.workload === 'otlp' ? otlpBodies(spec, seed) : null;
+  const pool = otlp ? [] : bodyPool(spec, seed);
   let next = 0;
   return autocannon({
     url: spec.url,
@@ -58,9 +70,9 @@ async function load(spec: LoadSpec, seconds: number, seed: number): Promise<Resu
     requests: [{
       method: 'POST',
       path: PATHS[spec.workload],
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.apiKey}` },
+      headers: { 'content-type': otlp ? 'application/x-protobuf' : 'application/json', authorization: `Bearer ${spec.apiKey}` },
       // Each request takes the next body of the pool (shared by all connections).
-      setupRequest: (request) => ({ ...request, body: pool[next++ % POOL]! }),
+      setupRequest: (request) => ({ ...request, body: otlp ? otlp() : pool[next++ % POOL]! }),
     }],
   });
 }

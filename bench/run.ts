@@ -1,7 +1,6 @@
-// `npm run bench [-- PHASE]`: phases `throughput` (the default, below) and `soak` (bench/soak.ts:
-// mixed load with hostile clients for BENCH_SOAK_SECONDS).
-//
-// throughput: feedloop against a no-op Fastify baseline on this machine, on loopback.
+// `npm run bench`: feedloop against a no-op Fastify baseline on this machine, on loopback.
+// Other phases: `npm run bench -- otlp` (below), `-- read` (bench/read.ts), `-- soak` (bench/soak.ts:
+// long mixed load with hostile clients).
 //
 // Seeds a data directory with BENCH_LARGE interactions (default 1,000,000) through the storage
 // layer, starts the baseline server, then BENCH_RUNS times (default 3): seeds a fresh data
@@ -22,26 +21,20 @@
 // BENCH_CONNECTIONS (default 50), BENCH_SMALL (default 10000), BENCH_LARGE (default 1000000),
 // BENCH_CPU_PROF=DIR (run feedloop under --cpu-prof, profiles written to DIR),
 // BENCH_OUT=FILE (also write every measurement as JSON), BENCH_POSTGRES=0 (skip the PostgreSQL phase).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { postgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
-import { PATHS, feedbackBody, interactionBody, prng, usersFor, type Workload } from './data.js';
+import { postgresBinDir, startPostgres } from '../test/support/postgres.js';
+import { ExportTraceServiceRequest } from '../src/http/otlp-codec.js';
+import { OTLP_SPANS_PER_EXPORT, PATHS, feedbackBody, interactionBody, otlpExportRequest, prng, usersFor, type Workload } from './data.js';
+import {
+  cleanup, envInt, fmt, goal, HERE, median, memoryOf, readThrough, ROOT, runLoad, settleDisk, spread, startServer, state, stopPostgres, stopServer, tempDir,
+  type Running,
+} from './harness.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { children, cleanup, HERE, memoryOf, ROOT, settleDisk, sleep, startServer, stopServer, tempDir, type Running } from './processes.js';
 import { seedDataDir, seedPostgres } from './seed.js';
-import { runSoak } from './soak.js';
 
-
-function envInt(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min} (got "${raw}")`);
-  return Math.floor(n);
-}
 
 const settings = {
   duration: envInt('BENCH_DURATION', 20, 1),
@@ -54,70 +47,6 @@ const settings = {
   out: process.env['BENCH_OUT'] ? resolve(process.env['BENCH_OUT']) : null,
   postgres: (process.env['BENCH_POSTGRES'] ?? '').trim() !== '0',
 };
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-/** Set on Ctrl-C/SIGTERM: failures of the processes being killed are then not reported. */
-let interrupted = false;
-
-/** The throw-away PostgreSQL server of the PostgreSQL phase, while it runs. */
-let postgres: PostgresServer | null = null;
-
-/**
- * Stops the PostgreSQL server and removes its directory. If this process dies before (SIGKILL),
- * the harness's watchdog process does the same once it notices.
- */
-async function stopPostgres(): Promise<void> {
-  const server = postgres;
-  postgres = null;
-  if (server) await server.stop().catch((error: Error) => console.error(`stopping PostgreSQL: ${error.message}`));
-}
-
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\nbench: ${signal}, stopping servers and PostgreSQL, removing temporary directories`);
-    cleanup();
-    void Promise.race([stopPostgres(), sleep(15_000)]).finally(() => process.exit(130));
-  });
-}
-
-/**
- * Reads a file once, so that its pages are in the page cache again. The VMs this runs on drop
- * the cache of files left idle: `fincore` found 1.0 of the large database's 2.2 GB resident after
- * the 4 minutes of other loads between two of its loads, and nothing of a copy idle for an hour.
- * Unread, the next load measured random disk reads instead of linking (870 to 5,700 req/s against
- * 8,200–9,100 in the first run's load).
- */
-function readThrough(path: string): void {
-  const buffer = Buffer.alloc(8 << 20);
-  const fd = openSync(path, 'r');
-  try {
-    while (readSync(fd, buffer, 0, buffer.length, null) > 0) { /* reading is the point */ }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(HERE, 'load.js'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('error', rej);
-    child.once('exit', (code) => {
-      children.delete(child);
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) return rej(new Error(`load driver failed (exit ${code}):\n${stderr}${stdout}`));
-      res(JSON.parse(line) as LoadResult);
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Checks: the servers answer what the workload expects before they are loaded
@@ -144,31 +73,6 @@ async function checkFeedloop(server: Running, apiKey: string, seeded: number): P
     const { status, json } = await post(server.url, apiKey, 'interaction', interactionBody(0, users, rnd, anonymize));
     if (status !== 200 || typeof json['id'] !== 'string') throw new Error(`${server.name}: interaction rejected: ${status} ${JSON.stringify(json)}`);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Statistics and printing
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-function fmt(x: number, digits = 0): string {
-  if (!Number.isFinite(x)) return 'n/a';
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-/** "median (min–max)" over the runs; just the value when there is one run. */
-function spread(xs: number[], digits = 0, unit = ''): string {
-  const m = `${fmt(median(xs), digits)}${unit}`;
-  return xs.length > 1 ? `${m} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})` : m;
-}
-
-function goal(value: number, op: '≥' | '≤', target: number, unit = ''): string {
-  const ok = op === '≥' ? value >= target : value <= target;
-  return `goal ${op} ${target}${unit}: ${ok ? 'met' : 'NOT met'}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,8 +119,8 @@ async function main(): Promise<void> {
     if (bin === null) {
       postgresNote = 'PostgreSQL phase skipped: no PostgreSQL server binaries (initdb, pg_ctl, postgres) found via `pg_config --bindir` or /usr/lib/postgresql/*/bin';
     } else {
-      postgres = await startPostgres();
-      console.log(`PostgreSQL phase: throw-away server from ${bin} (fsync off, synchronous_commit off), a fresh database per run`);
+      state.postgres = await startPostgres({ durable: true });
+      console.log(`PostgreSQL phase: throw-away server from ${bin} (durable: fsync and synchronous_commit on, as deployed), a fresh database per run`);
     }
   }
   if (postgresNote) console.log(postgresNote);
@@ -277,6 +181,7 @@ async function main(): Promise<void> {
         rmSync(smallDir, { recursive: true, force: true });
       }
 
+      const postgres = state.postgres;
       if (postgres) {
         const database = `feedloop_bench_${run}`;
         const databaseUrl = await postgres.createDatabase(database);
@@ -399,14 +304,78 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
   console.log(lines.join('\n'));
 }
 
-const PHASES: Record<string, () => Promise<void>> = { throughput: main, soak: runSoak };
-const phase = process.argv[2] ?? 'throughput';
+// ---------------------------------------------------------------------------------------------
+// `npm run bench -- otlp`: OTLP span ingestion alone
+
+/**
+ * BENCH_RUNS times: loads the baseline's no-op /v1/traces (protobuf decoded, nothing stored) and
+ * feedloop's, on a fresh data directory, with the same stream of protobuf exports of
+ * OTLP_SPANS_PER_EXPORT GenAI spans each (2 LLM calls in every 5 spans, anonymize off), and prints
+ * spans/s with the ratio to the baseline of the same run. Goal: ≥ 20,000 spans/s.
+ */
+async function otlpMain(): Promise<void> {
+  const apiKey = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
+  const loadBefore = loadavg();
+  console.log(`feedloop OTLP bench: ${settings.runs} run(s), ${settings.duration} s per load after ${settings.warmup} s warm-up, ` +
+    `${settings.connections} connections, ${OTLP_SPANS_PER_EXPORT} spans per export (protobuf)`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ` +
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  const users = 2000;
+  const baseline = await startServer('baseline', [join(HERE, 'baseline-server.js')], {});
+  const results: { baseline: LoadResult; feedloop: LoadResult }[] = [];
+  try {
+    for (let run = 1; run <= settings.runs; run++) {
+      const spec = (url: string): LoadSpec => ({
+        url, apiKey, workload: 'otlp', anonymize: false, seeded: 0, users, connections: settings.connections,
+        durationSeconds: settings.duration, warmupSeconds: settings.warmup, seed: run * 100 + 4,
+      });
+      const step = async (label: string, s: LoadSpec, server: Running): Promise<LoadResult> => {
+        settleDisk();
+        const r = await runLoad(s);
+        if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${server.name} exited during the load:\n${server.output()}`);
+        const bad = r.non2xx + r.errors + r.timeouts;
+        console.log(`  run ${run} ${label.padEnd(20)} ${fmt(r.requestsPerSecond).padStart(6)} exports/s = ${fmt(r.requestsPerSecond * OTLP_SPANS_PER_EXPORT).padStart(7)} spans/s` +
+          `  p50 ${r.latencyP50} ms  p99 ${r.latencyP99} ms` + (bad > 0 ? `  !! non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}` : ''));
+        return r;
+      };
+      const dir = tempDir('feedloop-bench-otlp-');
+      const feedloop = await startServer('feedloop', [join(ROOT, 'bin/feedloop.js'), 'serve'], { FEEDLOOP_DATA_DIR: dir, FEEDLOOP_API_KEY: apiKey, DATABASE_URL: '' });
+      try {
+        // Check: one export is accepted whole (no partial success), before loading.
+        const body = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(otlpExportRequest(run, users, prng(run)))).finish();
+        const check = await fetch(`${feedloop.url}${PATHS.otlp}`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${apiKey}` } });
+        const answer = new Uint8Array(await check.arrayBuffer());
+        if (check.status !== 200 || answer.length !== 0) throw new Error(`feedloop: the check export was not accepted whole: ${check.status} ${Buffer.from(answer).toString()}`);
+        results.push({ baseline: await step('baseline', spec(baseline.url), baseline), feedloop: await step('feedloop', spec(feedloop.url), feedloop) });
+      } finally {
+        await stopServer(feedloop);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await stopServer(baseline);
+  }
+  const loadAfter = loadavg();
+  const spans = (r: LoadResult) => r.requestsPerSecond * OTLP_SPANS_PER_EXPORT;
+  const feedloopSpans = results.map((r) => spans(r.feedloop));
+  const ratios = results.map((r) => r.feedloop.requestsPerSecond / r.baseline.requestsPerSecond);
+  console.log([
+    '', `Results: median (min–max) over ${results.length} run(s).`,
+    `OTLP spans/s (anonymize off): ${spread(feedloopSpans)}  baseline ${spread(results.map((r) => spans(r.baseline)))}  ratio ${spread(ratios, 2)}  ${goal(median(feedloopSpans), '≥', 20_000)}`,
+    `interactions/s (2 LLM calls per 5 spans): ${spread(feedloopSpans.map((x) => (x * 2) / 5))}`,
+    `OTLP export p50: ${spread(results.map((r) => r.feedloop.latencyP50), 0, ' ms')}  p99: ${spread(results.map((r) => r.feedloop.latencyP99), 0, ' ms')}` +
+      `  baseline p99 ${spread(results.map((r) => r.baseline.latencyP99), 0, ' ms')}`,
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`,
+  ].join('\n'));
+  if (settings.out) writeFileSync(settings.out, JSON.stringify({ settings, loadBefore, loadAfter, runs: results }, null, 2));
+}
+
 try {
-  const run = PHASES[phase];
-  if (!run) throw new Error(`unknown phase "${phase}": ${Object.keys(PHASES).join(' or ')} (npm run bench -- soak)`);
-  await run();
+  if (process.argv.includes('read')) await (await import('./read.js')).readMain();
+  else if (process.argv.includes('soak')) await (await import('./soak.js')).runSoak();
+  else await (process.argv.includes('otlp') ? otlpMain() : main());
 } catch (error) {
-  if (interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped
+  if (state.interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped
   console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
   process.exitCode = 1;
 } finally {

@@ -45,12 +45,14 @@ async function seedStorage(storage: Storage, count: number, apiKey: string, onPr
           input: s.input, output: s.output, inputHash: hash(s.input), outputHash: hash(s.output),
           messages: [{ role: 'user', content: s.input }], history: null, systemPrompt: null, model: 'gpt-4o-mini',
           ragSources: null, tags: {}, featureFlags: [], traces: null, timeStart: s.timeStart, timeEnd: s.timeEnd,
-          hideContent: false, piiRemoved: false, pii: {}, receivedAt, source: 'v2/interactions',
+          hideContent: false, piiRemoved: false, pii: {}, receivedAt, source: 'v2/interactions', traceId: null, spanId: null,
         });
       }
       await storage.transaction((tx) => tx.insertInteractions(rows));
       onProgress?.(Math.min(count, from + CHUNK));
     }
+    // Rows written below the write path: count them in the rollups, as every stored interaction is.
+    await storage.rebuildRollups(project.id);
     return { count, users, seconds: (performance.now() - started) / 1000, projectId: project.id };
   } finally {
     await storage.close();

@@ -18,25 +18,11 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { usersFor } from './data.js';
-import { children, HERE, memoryOf, ROOT, startServer, stopServer, tempDir } from './processes.js';
+import { children, envInt, fmt, HERE, median, memoryOf, ROOT, startServer, stopServer, tempDir } from './harness.js';
 import { seedDataDir } from './seed.js';
 import type { HostileSpec } from './soak-hostile.js';
 import type { SoakLoadSpec, SoakWindow } from './soak-load.js';
 
-function envInt(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min} (got "${raw}")`);
-  return Math.floor(n);
-}
-
-const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 /** Runs the well-behaved load process; calls `onWindow` for each window it reports. */

@@ -49,6 +49,8 @@ export interface Config {
   metricsToken: string | null;
   /** How log lines are printed: JSON lines, or readable lines (pretty) for a terminal. */
   logFormat: 'json' | 'pretty';
+  /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
+  otlpMaxSpansInFlight: number;
 }
 
 /** Each setting: variable, default, meaning (printed at start-up and listed in the README). */
@@ -85,6 +87,7 @@ export const SETTINGS = [
   ['FEEDLOOP_TRUST_PROXY', '', 'proxies whose X-Forwarded-For is believed: true, a hop count, or addresses/CIDRs'],
   ['FEEDLOOP_METRICS_TOKEN', '', 'bearer token for GET /metrics (not set: loopback clients only)'],
   ['FEEDLOOP_LOG_FORMAT', 'auto', 'json, pretty, or auto (pretty on a terminal, JSON otherwise)'],
+  ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -180,6 +183,7 @@ export function loadConfig(env: Env = process.env, options: { isTerminal?: boole
     trustProxy: trustProxy(env),
     metricsToken: value(env, 'FEEDLOOP_METRICS_TOKEN') || null,
     logFormat: logFormat(env, options.isTerminal ?? false),
+    otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
   };
 }
 
@@ -201,5 +205,6 @@ export function describeConfig(c: Config): string[] {
     `FEEDLOOP_RATE_LIMIT_END_USER=${c.rateLimitPerEndUser}`, `FEEDLOOP_RATE_LIMIT_IP=${c.rateLimitPerIp}`,
     `FEEDLOOP_TRUST_PROXY=${c.trustProxy === false ? '(not set)' : String(c.trustProxy)}`,
     `FEEDLOOP_METRICS_TOKEN=${c.metricsToken === null ? '(not set: loopback only)' : mask(c.metricsToken)}`, `FEEDLOOP_LOG_FORMAT=${c.logFormat}`,
+    `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
   ];
 }

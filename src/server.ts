@@ -9,6 +9,7 @@ import { Ingestion } from './app/ingestion.js';
 import { Keys } from './app/keys.js';
 import { createLogger } from './app/logger.js';
 import { Metrics } from './app/metrics.js';
+import { orphanPending } from './app/orphaning.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -63,17 +64,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       for (const error of batch.errors) health.writeFailed(error);
     },
   });
-  metrics.sources = { unlinkedFeedback: () => storage.countUnlinkedFeedback(), ready: () => !health.failing };
+  metrics.sources = { unlinkedFeedback: () => storage.unlinkedFeedbackTotals(), ready: () => !health.failing };
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
   const app = await buildApp({
     storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes,
-    rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel, edge: config, health, metrics, logger,
+    rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel, otlpMaxSpansInFlight: config.otlpMaxSpansInFlight,
+    edge: config, health, metrics, logger,
   });
 
   const sweep = async () => {
     try {
-      await storage.orphanPending(Date.now() - config.pendingTtlMs);
+      await orphanPending(storage, Date.now() - config.pendingTtlMs);
     } catch (error) {
       app.log.warn({ err: error }, 'marking old pending feedback as orphaned failed; will retry');
     }

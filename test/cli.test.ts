@@ -2,7 +2,7 @@
 // `serve` printing where to go and the first-start key.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -68,6 +68,43 @@ test('serve prints the URL and the first-start key, which then authenticates; a 
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rollups rebuild --check finds rollups that drifted; rebuild puts them right; no database is an error, not a new file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'feedloop-cli-rollups-'));
+  try {
+    const { startTestServer, V2_INTERACTIONS, FEEDBACK, interaction, feedback } = await import('./support/app.js');
+    const server = await startTestServer({}, dir);
+    const at = Date.parse('2024-05-01T10:00:00Z');
+    await server.post(V2_INTERACTIONS, interaction('ann', 'q', 'a', at));
+    await server.post(FEEDBACK, feedback('ann', 'thumbs_up', at + 1000, { output: 'a' }));
+    await server.destroy();
+    const run = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, FEEDLOOP_DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    assert.equal(run('rollups', 'rebuild', '--check').code, 0);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dir, 'feedloop.sqlite'));
+    db.prepare("UPDATE rollups SET up = up + 5 WHERE dimension = 'all'").run();
+    db.close();
+    const drifted = run('rollups', 'rebuild', '--check', '--json');
+    assert.equal(drifted.code, 1, drifted.stderr);
+    const report = JSON.parse(drifted.stdout);
+    assert.match(report.projects[0].differences[0], /up 6 -> 1/);
+    const rebuilt = run('rollups', 'rebuild');
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /rebuilt \d+ bucket\(s\); 1 bucket\(s\) differed before/);
+    assert.equal(run('rollups', 'rebuild', '--check').code, 0);
+    const empty = mkdtempSync(join(tmpdir(), 'feedloop-cli-empty-'));
+    const none = spawnSync(process.execPath, [BIN, 'rollups', 'rebuild'], { env: { ...process.env, FEEDLOOP_DATA_DIR: empty, DATABASE_URL: '' }, encoding: 'utf8' });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /no database at/);
+    assert.deepEqual(readdirSync(empty), [], 'nothing was created');
+    rmSync(empty, { recursive: true, force: true });
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,9 @@
 // The write path: commands (already validated) -> anonymized, hashed records -> the write queue,
 // where they are linked and stored in the group-commit transaction of their event-loop turn.
 import type { FeedbackCommand, InteractionCommand, TagUpdateCommand } from '../core/commands.js';
+import { validationFailed } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { unstorableText } from '../core/storable-text.js';
 import type { FeedbackRecord, InteractionRecord, PiiCounts, TagUpdateRecord, Trace } from '../core/model.js';
 import type { ContentHasher } from '../core/text.js';
 import { anonymizeFields, type Anonymizer } from './anonymizer.js';
@@ -13,6 +15,12 @@ function withoutContent(trace: Trace): Trace {
   return trace.kind === 'llm'
     ? { ...trace, messages: null, input: null, output: null, system_prompt: null, history: null }
     : { ...trace, input: null, outputs: [] };
+}
+
+/** Text no backend stores as sent (NUL, lone surrogates) is refused before anything is done with it (core/storable-text.ts). */
+function refuseUnstorable(command: unknown): void {
+  const errors = unstorableText(command);
+  if (errors.length > 0) throw validationFailed(errors);
 }
 
 export class Ingestion {
@@ -33,12 +41,14 @@ export class Ingestion {
   }
 
   async recordFeedback(projectId: string, cmd: FeedbackCommand): Promise<FeedbackRecord> {
+    refuseUnstorable(cmd);
     const { text, pii } = await this.anonymizedText(cmd.text, cmd.anonymize);
     const record: FeedbackRecord = {
       id: newId(), projectId, eventId: cmd.eventId, slug: cmd.slug, text, value: cmd.value, endUser: cmd.endUser,
       timestamp: cmd.timestamp, status: 'pending', link: null, interactionId: null, linkedTimeEnd: null,
       interactionRef: cmd.interactionRef, inputHash: this.hashOf(cmd.input), outputHash: this.hashOf(cmd.output),
       conversationId: cmd.conversationId, flags: [], piiRemoved: Object.keys(pii).length > 0, pii, receivedAt: Date.now(),
+      traceRef: cmd.traceRef, spanRef: cmd.spanRef,
     };
     // Copied text is compared raw now and in its stored (possibly anonymized) form on later re-runs.
     const copiedTexts = isCopySlug(cmd.slug) && hasContent(cmd.text) ? [...new Set([cmd.text, text!])] : [];
@@ -47,11 +57,13 @@ export class Ingestion {
 
   /** Stores interactions (one, or a whole conversation) in one transaction; returns them in order. */
   async recordInteractions(projectId: string, commands: InteractionCommand[]): Promise<InteractionRecord[]> {
+    refuseUnstorable(commands);
     const items = await Promise.all(commands.map((c) => this.buildInteraction(projectId, c)));
     return this.queue.write({ kind: 'interactions', items });
   }
 
   async recordTagUpdate(projectId: string, cmd: TagUpdateCommand): Promise<TagUpdateResult> {
+    refuseUnstorable(cmd);
     const update: TagUpdateRecord = {
       id: newId(), projectId, endUser: cmd.endUser, timestamp: cmd.timestamp, inputHash: this.hashOf(cmd.input),
       outputHash: this.hashOf(cmd.output), tags: cmd.tags, status: 'pending', interactionId: null, receivedAt: Date.now(),
@@ -80,14 +92,14 @@ export class Ingestion {
       messages: content.messages, history: content.history, systemPrompt: content.systemPrompt, model: cmd.model,
       ragSources: content.ragSources, tags: cmd.tags, featureFlags: cmd.featureFlags, traces: content.traces,
       timeStart: cmd.timeStart, timeEnd: cmd.timeEnd, hideContent: cmd.hideContent,
-      piiRemoved: Object.keys(pii).length > 0, pii, receivedAt, source: cmd.source,
+      piiRemoved: Object.keys(pii).length > 0, pii, receivedAt, source: cmd.source, traceId: cmd.traceId, spanId: cmd.spanId,
     };
     const actions = await Promise.all(cmd.feedbackActions.map(async (a): Promise<FeedbackRecord> => {
       const { text, pii: actionPii } = await this.anonymizedText(a.text, cmd.anonymize);
       return {
         id: newId(), projectId, eventId: null, slug: a.slug, text, value: a.value, endUser: cmd.endUser, timestamp: cmd.timeEnd,
         status: 'linked', link: 'id', interactionId: id, linkedTimeEnd: cmd.timeEnd, interactionRef: id, inputHash: null, outputHash: null,
-        conversationId: null, flags: [], piiRemoved: Object.keys(actionPii).length > 0, pii: actionPii, receivedAt,
+        conversationId: null, flags: [], piiRemoved: Object.keys(actionPii).length > 0, pii: actionPii, receivedAt, traceRef: null, spanRef: null,
       };
     }));
     return { record, actions, clientChosenId: cmd.clientId !== null };

@@ -6,6 +6,7 @@ import { newId } from '../core/ids.js';
 import { chooseLink, chooseTagTarget, interactionMayAffect, isFinal, linkCandidateQuery, type LinkPolicy, type LinkSubject } from '../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../core/model.js';
 import type { LinkUpdate, StorageTransaction } from '../storage/port.js';
+import { RollupTracker } from './rollup-tracker.js';
 
 export interface WritePolicy extends LinkPolicy {
   /** Inactivity after which an end user's next interaction starts a new conversation. */
@@ -34,16 +35,21 @@ export const hasContent = (text: string | null): text is string => text !== null
 
 /** What linking needs to know about a stored feedback, to run the rules (again). */
 function subjectOf(f: FeedbackRecord, copiedTexts: string[]): LinkSubject {
-  return { slug: f.slug, endUser: f.endUser, timestamp: f.timestamp, interactionRef: f.interactionRef, inputHash: f.inputHash, outputHash: f.outputHash, copiedTexts };
+  return {
+    slug: f.slug, endUser: f.endUser, timestamp: f.timestamp, interactionRef: f.interactionRef, traceRef: f.traceRef, spanRef: f.spanRef,
+    inputHash: f.inputHash, outputHash: f.outputHash, copiedTexts,
+  };
 }
 
 /**
  * Applies a batch of operations in one transaction, in order. Feedback rows are buffered and
  * written with one multi-row insert, just before the next operation that reads feedback (an
  * interaction re-links pending feedback) and at the end: a burst of feedback is one INSERT.
+ * Rollups follow every change (rollup-tracker.ts) and are written once, at the end.
  */
 export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], policy: WritePolicy): Promise<WriteResult[]> {
   const buffered: FeedbackRecord[] = [];
+  const rollups = new RollupTracker(tx);
   const flush = async () => {
     if (buffered.length > 0) await tx.insertFeedback(buffered.splice(0, buffered.length));
   };
@@ -57,35 +63,48 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
   for (const op of ops) {
     switch (op.kind) {
       case 'feedback':
-        results.push(await decideFeedback(tx, op.record, op.copiedTexts, policy, buffered));
+        results.push(await decideFeedback(tx, op.record, op.copiedTexts, policy, buffered, rollups));
         break;
       case 'interactions': {
         await flush();
         const stored: InteractionRecord[] = [];
-        for (const item of op.items) stored.push(await storeInteraction(tx, item, policy));
+        for (const item of op.items) stored.push(await storeInteraction(tx, item, policy, rollups));
         results.push(stored);
         break;
       }
       case 'tag_update':
-        results.push(await storeTagUpdate(tx, op.update, policy));
+        results.push(await storeTagUpdate(tx, op.update, policy, rollups));
         break;
     }
   }
   await flush();
+  await rollups.flush();
   return results;
 }
 
+/**
+ * A trace links feedback and interactions of different end users (the front end's user id and the
+ * spans' may differ, or the spans carry none), so both also lock the trace: a feedback and the
+ * interaction it waits for, written at once on two instances, then never miss each other. The
+ * `/trace` suffix cannot collide with a project id (server-made UUIDs).
+ */
+const traceLock = (projectId: string, traceId: string): [string, string] => [`${projectId}/trace`, traceId];
+
 function lockKeys(op: WriteOp): [string, string][] {
   switch (op.kind) {
-    case 'feedback': return [[op.record.projectId, op.record.endUser]];
-    case 'interactions': return op.items.map((i) => [i.record.projectId, i.record.endUser] as [string, string]);
+    case 'feedback': {
+      const { projectId, endUser, traceRef } = op.record;
+      return traceRef === null ? [[projectId, endUser]] : [[projectId, endUser], traceLock(projectId, traceRef)];
+    }
+    case 'interactions': return op.items.flatMap(({ record: r }) =>
+      r.traceId === null ? [[r.projectId, r.endUser] as [string, string]] : [[r.projectId, r.endUser] as [string, string], traceLock(r.projectId, r.traceId)]);
     case 'tag_update': return [[op.update.projectId, op.update.endUser]];
   }
 }
 
 /** Links a feedback and adds it to `buffered` (to be inserted), or answers the stored retry. */
 async function decideFeedback(tx: StorageTransaction, record: FeedbackRecord, copiedTexts: string[], policy: WritePolicy,
-  buffered: FeedbackRecord[]): Promise<FeedbackRecord> {
+  buffered: FeedbackRecord[], rollups: RollupTracker): Promise<FeedbackRecord> {
   const { projectId } = record;
   // Lock first: a concurrent retry of the same event (same end user) on another instance then
   // commits before this check runs, and is found.
@@ -97,21 +116,29 @@ async function decideFeedback(tx: StorageTransaction, record: FeedbackRecord, co
   const subject = subjectOf(record, copiedTexts);
   const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, policy)));
   const stored = decision.status === 'linked' ? { ...record, ...decision } : record;
+  await rollups.feedbackStored(stored);
   buffered.push(stored);
   return stored;
 }
 
-async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy): Promise<TagUpdateResult> {
+async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy, rollups: RollupTracker): Promise<TagUpdateResult> {
   const { projectId, endUser } = update;
   await tx.lockEndUser(projectId, endUser);
   const target = chooseTagTarget(update.timestamp,
     await tx.findTagCandidates(projectId, endUser, update.timestamp, policy.clockSkewMs, update.inputHash, update.outputHash));
-  if (target) await tx.addInteractionTags(projectId, target.id, update.tags);
+  if (target) await mergeTags(tx, rollups, projectId, target.id, update.tags);
   await tx.insertTagUpdate(target ? { ...update, status: 'linked', interactionId: target.id } : update);
   return { status: target ? 'linked' : 'pending', interactionId: target?.id ?? null };
 }
 
-async function storeInteraction(tx: StorageTransaction, { record, actions, clientChosenId }: BuiltInteraction, policy: WritePolicy): Promise<InteractionRecord> {
+/** Tags merged into an interaction move its contribution to the buckets of its new tags. */
+async function mergeTags(tx: StorageTransaction, rollups: RollupTracker, projectId: string, interactionId: string, tags: Record<string, string>): Promise<void> {
+  await rollups.tagsMerged(projectId, interactionId, tags);
+  await tx.addInteractionTags(projectId, interactionId, tags);
+}
+
+async function storeInteraction(tx: StorageTransaction, { record, actions, clientChosenId }: BuiltInteraction, policy: WritePolicy,
+  rollups: RollupTracker): Promise<InteractionRecord> {
   const { projectId, endUser } = record;
   await tx.lockEndUser(projectId, endUser);
   // A client-chosen id seen before: a retry; answer what was stored.
@@ -124,24 +151,35 @@ async function storeInteraction(tx: StorageTransaction, { record, actions, clien
   }
   const stored = { ...record, conversationId };
   await tx.insertInteractions([stored]);
-  if (actions.length > 0) await tx.insertFeedback(actions.map((a) => ({ ...a, conversationId })));
-  await relink(tx, stored, policy);
+  rollups.interactionCreated(stored);
+  if (actions.length > 0) {
+    const linkedActions = actions.map((a) => ({ ...a, conversationId }));
+    for (const a of linkedActions) await rollups.feedbackStored(a);
+    await tx.insertFeedback(linkedActions);
+  }
+  await relink(tx, stored, policy, rollups);
   return stored;
 }
 
 /** Runs the linking rules again for the feedback and tag updates a new interaction may concern. */
-async function relink(tx: StorageTransaction, interaction: InteractionRecord, policy: WritePolicy): Promise<void> {
+async function relink(tx: StorageTransaction, interaction: InteractionRecord, policy: WritePolicy, rollups: RollupTracker): Promise<void> {
   const { projectId, endUser } = interaction;
-  const feedback = await tx.findRelinkableFeedback(projectId, endUser, interaction.id, interaction.timeEnd,
+  let feedback = await tx.findRelinkableFeedback(projectId, endUser, interaction.id, interaction.timeEnd,
     { before: policy.clockSkewMs, after: policy.lookbackMs });
+  if (interaction.traceId !== null) {
+    const seen = new Set(feedback.map((f) => f.id));
+    feedback = [...feedback, ...(await tx.findTraceFeedback(projectId, interaction.traceId)).filter((f) => !seen.has(f.id))];
+  }
   const updates: LinkUpdate[] = [];
   for (const f of feedback) {
-    if (f.status === 'linked' && isFinal(f.link)) continue;
+    if (f.status === 'linked' && isFinal(f.link, f.spanRef)) continue;
     const subject = subjectOf(f, isCopySlug(f.slug) && hasContent(f.text) ? [f.text] : []);
     if (!interactionMayAffect(subject, interaction, policy)) continue;
     const decision = chooseLink(subject, await tx.findLinkCandidates(linkCandidateQuery(projectId, subject, policy)));
     if (decision.status === 'linked' && (decision.interactionId !== f.interactionId || decision.link !== f.link)) {
-      updates.push({ id: f.id, status: 'linked', link: decision.link, interactionId: decision.interactionId, linkedTimeEnd: decision.linkedTimeEnd, flags: decision.flags });
+      const update: LinkUpdate = { id: f.id, status: 'linked', link: decision.link, interactionId: decision.interactionId, linkedTimeEnd: decision.linkedTimeEnd, flags: decision.flags };
+      await rollups.feedbackRelinked(f, update);
+      updates.push(update);
     }
   }
   if (updates.length > 0) await tx.updateFeedbackLinks(projectId, updates);
@@ -149,7 +187,7 @@ async function relink(tx: StorageTransaction, interaction: InteractionRecord, po
   for (const t of await tx.findUnlinkedTagUpdates(projectId, endUser)) {
     const target = chooseTagTarget(t.timestamp, await tx.findTagCandidates(projectId, endUser, t.timestamp, policy.clockSkewMs, t.inputHash, t.outputHash));
     if (!target) continue;
-    await tx.addInteractionTags(projectId, target.id, t.tags);
+    await mergeTags(tx, rollups, projectId, target.id, t.tags);
     await tx.markTagUpdateLinked(projectId, t.id, target.id);
   }
 }

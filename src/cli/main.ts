@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { runKeys } from './keys.js';
+import { runRollups } from './rollups.js';
 import { runServe } from './serve.js';
 
 const USAGE = `Usage: feedloop <command> [options]
@@ -11,6 +12,9 @@ Commands:
   keys create --project NAME [--kind secret|publishable] [--name LABEL] [--origin URL ...]
   keys list [--project NAME]
   keys revoke ID_OR_PREFIX [--project NAME]
+  rollups rebuild [--project NAME] [--check]
+                                        recompute the statistics' rollups from the raw rows
+                                        (--check: only compare, exit 1 where they differ)
 
 Options:
   --json      print one JSON object on stdout
@@ -29,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      check: { type: 'boolean', default: false },
     },
   });
   const [command, ...rest] = positionals;
@@ -42,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return runServe(config);
     case 'keys':
       return runKeys(config, rest, values);
+    case 'rollups':
+      return runRollups(config, rest, values);
     default:
       console.error(`feedloop: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -14,6 +14,9 @@ export interface FeedbackCommand {
   eventId: string | null;
   conversationId: string | null;
   interactionRef: string | null;
+  /** metadata.trace_id / metadata.span_id, lowercase hex (link rule `trace`). */
+  traceRef: string | null;
+  spanRef: string | null;
 }
 
 export interface FeedbackActionCommand {
@@ -43,6 +46,9 @@ export interface InteractionCommand {
   anonymize: boolean;
   feedbackActions: FeedbackActionCommand[];
   source: string;
+  /** The OpenTelemetry trace and span it was made from (OTLP ingestion); null elsewhere. */
+  traceId: string | null;
+  spanId: string | null;
 }
 
 export interface TagUpdateCommand {

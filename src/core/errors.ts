@@ -4,6 +4,7 @@
 
 export const ERRORS = {
   validation_failed: { status: 422, title: 'The request body is not valid' },
+  invalid_query: { status: 422, title: 'A query parameter is not valid' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
   bad_request: { status: 400, title: 'The request is not valid' },
   unsupported_media_type: { status: 415, title: 'The content type is not supported' },
@@ -24,8 +25,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** A rejected field, named by JSON pointer into the request body (RFC 6901). */
-export interface FieldError { pointer: string; detail: string }
+/** A rejected field, named by JSON pointer into the request body (RFC 6901), or a rejected query parameter. */
+export interface FieldError { pointer: string; detail: string; parameter?: string }
 
 /** Rejected fields listed at most in one problem document; the others are only counted (`errors_omitted`). */
 export const MAX_LISTED_ERRORS = 20;
@@ -67,6 +68,11 @@ export function validationFailed(errors: FieldError[], total = errors.length): F
   const fields = listed.map((e) => e.pointer || '/').join(', ');
   const more = count > listed.length ? ` and ${count - listed.length} more` : '';
   return new FeedloopError('validation_failed', `${count} field(s) rejected: ${fields}${more}`, { errors: listed, errorsOmitted: count - listed.length });
+}
+
+export function invalidQuery(errors: FieldError[]): FeedloopError {
+  const names = [...new Set(errors.map((e) => e.parameter ?? e.pointer))].join(', ');
+  return new FeedloopError('invalid_query', `${errors.length} query parameter problem(s): ${names}`, { errors });
 }
 
 /** Escapes one JSON pointer segment (RFC 6901: `~` -> `~0`, `/` -> `~1`). */

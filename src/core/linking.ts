@@ -17,6 +17,9 @@ export interface LinkSubject {
   endUser: string;
   timestamp: number;
   interactionRef: string | null;
+  /** An OpenTelemetry trace id (and optionally span id) the feedback names. */
+  traceRef: string | null;
+  spanRef: string | null;
   inputHash: string | null;
   outputHash: string | null;
   /** Copied text for copy_input / copy_output (the raw text, and its stored form if anonymized). */
@@ -28,6 +31,8 @@ export interface LinkCandidateQuery {
   endUser: string;
   timestamp: number;
   interactionRef: string | null;
+  traceRef: string | null;
+  spanRef: string | null;
   inputHash: string | null;
   outputHash: string | null;
   /** Time rule window on time_end: [from, until]. */
@@ -39,6 +44,8 @@ export interface LinkCandidateQuery {
 
 export interface LinkCandidates {
   byId: InteractionSummary | null;
+  /** With traceRef: the interaction of that span (spanRef given), else the trace's latest by time_end. */
+  byTrace: InteractionSummary | null;
   /** Content match (both hashes when both are given): the latest with time_end <= timestamp. */
   contentEndedBy: InteractionSummary | null;
   /** Content match: the earliest of all (used when none ended by the timestamp). */
@@ -64,11 +71,13 @@ export function linkCandidateQuery(projectId: string, subject: LinkSubject, poli
     endUser: subject.endUser,
     timestamp: subject.timestamp,
     interactionRef: subject.interactionRef,
+    traceRef: subject.traceRef,
+    spanRef: subject.spanRef,
     inputHash: subject.inputHash,
     outputHash: subject.outputHash,
     from: subject.timestamp - policy.lookbackMs,
     until: subject.timestamp + policy.clockSkewMs,
-    recentLimit: !usesContent && subject.interactionRef === null && subject.copiedTexts.length > 0 ? RECENT_FOR_COPIED_TEXT : 0,
+    recentLimit: !usesContent && subject.interactionRef === null && subject.traceRef === null && subject.copiedTexts.length > 0 ? RECENT_FOR_COPIED_TEXT : 0,
   };
 }
 
@@ -80,6 +89,9 @@ function linked(i: InteractionSummary, link: LinkRule, flags: LinkFlag[] = []): 
 export function chooseLink(subject: LinkSubject, c: LinkCandidates): LinkDecision {
   // 1. An explicit id wins; an id not (yet) known waits for its interaction.
   if (subject.interactionRef !== null) return c.byId ? linked(c.byId, 'id') : { status: 'pending' };
+  // 1b. An OpenTelemetry trace: that span's interaction, or the trace's last LLM call (the answer
+  // the user saw). Spans are exported in batches, so an unknown trace waits like an unknown id.
+  if (subject.traceRef !== null) return c.byTrace ? linked(c.byTrace, 'trace') : { status: 'pending' };
 
   // 2. Content: equal input and/or output (compared as keyed hashes of normalised text).
   if (subject.inputHash !== null || subject.outputHash !== null) {
@@ -112,9 +124,11 @@ export function chooseLink(subject: LinkSubject, c: LinkCandidates): LinkDecisio
 }
 
 /** Whether a newly stored interaction could change the decision for a feedback that is not final. */
-export function interactionMayAffect(subject: LinkSubject, i: InteractionSummary & { id: string; inputHash: string | null; outputHash: string | null },
+export function interactionMayAffect(subject: LinkSubject,
+  i: InteractionSummary & { id: string; inputHash: string | null; outputHash: string | null; traceId: string | null; spanId: string | null },
   policy: LinkPolicy): boolean {
   if (subject.interactionRef !== null) return subject.interactionRef === i.id;
+  if (subject.traceRef !== null) return subject.traceRef === i.traceId && (subject.spanRef === null || subject.spanRef === i.spanId);
   if (subject.inputHash !== null || subject.outputHash !== null) {
     return (subject.inputHash === null || subject.inputHash === i.inputHash) &&
       (subject.outputHash === null || subject.outputHash === i.outputHash);
@@ -122,9 +136,14 @@ export function interactionMayAffect(subject: LinkSubject, i: InteractionSummary
   return i.timeEnd >= subject.timestamp - policy.lookbackMs && i.timeEnd <= subject.timestamp + policy.clockSkewMs;
 }
 
-/** Links are final except those made by the time rule (rule 5: bulk uploads arrive out of order). */
-export function isFinal(link: LinkRule | null): boolean {
-  return link !== null && link !== 'time';
+/**
+ * Links are final except those made by the time rule (rule 5: bulk uploads arrive out of order),
+ * and a trace link made by trace id alone: it names "the trace's last LLM call", so it moves to an
+ * LLM call of the same trace that ends later (exporters send a trace's spans in several batches).
+ * It never leaves its trace. A trace link naming a span is final.
+ */
+export function isFinal(link: LinkRule | null, spanRef: string | null = null): boolean {
+  return link !== null && link !== 'time' && !(link === 'trace' && spanRef === null);
 }
 
 /** Tag updates name the interaction's time_start: the candidates nearest to it on either side. */

@@ -9,7 +9,7 @@ export type FeedbackSlug = (typeof FEEDBACK_SLUGS)[number];
 /** linked: tied to an interaction; pending: waiting for it; orphaned: waited longer than the TTL. */
 export type FeedbackStatus = 'linked' | 'pending' | 'orphaned';
 /** The rule that made the link (see API.md "How feedback finds its interaction"). */
-export type LinkRule = 'exact' | 'input' | 'output' | 'copied_text' | 'time' | 'id';
+export type LinkRule = 'exact' | 'input' | 'output' | 'copied_text' | 'time' | 'id' | 'trace';
 export type LinkFlag = 'timestamp_before_interaction_end' | 'clock_skew';
 export type PiiCounts = Partial<Record<string, number>>;
 
@@ -47,6 +47,9 @@ export interface InteractionRecord {
   receivedAt: number;
   /** Which endpoint it came through, e.g. `v2/interactions`. */
   source: string;
+  /** The OpenTelemetry trace (32 hex) and LLM-call span (16 hex) it was made from; null when not from OTLP. */
+  traceId: string | null;
+  spanId: string | null;
 }
 
 export interface FeedbackRecord {
@@ -72,6 +75,9 @@ export interface FeedbackRecord {
   piiRemoved: boolean;
   pii: PiiCounts;
   receivedAt: number;
+  /** The OpenTelemetry trace / span the client named (lowercase hex), kept so pending feedback links when the spans arrive. */
+  traceRef: string | null;
+  spanRef: string | null;
 }
 
 export interface TagUpdateRecord {

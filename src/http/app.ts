@@ -22,8 +22,11 @@ import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers, sendProblem } from './problem.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerCompatRoutes } from './routes/compat.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerListRoutes } from './routes/lists.js';
+import { registerOtlpRoutes } from './routes/otlp.js';
 import { registerReadRoutes } from './routes/read.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { AJV_OPTIONS, registerValidation } from './validation.js';
@@ -40,6 +43,8 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** OTLP spans being written at once before exports get 503 (default 100000). */
+  otlpMaxSpansInFlight?: number;
   edge: EdgeSettings;
   health: Health;
   metrics: Metrics;
@@ -94,7 +99,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const routes: RouteEntry[] = [];
   app.decorate('routeTable', routes);
   app.addHook('onRoute', (route) => {
-    for (const method of ([] as string[]).concat(route.method)) routes.push({ method, url: route.url, access: route.config?.access ?? 'secret' });
+    // Read when asked: a plugin's own onRoute hook (Swagger UI's, made public) may change the config after this one.
+    for (const method of ([] as string[]).concat(route.method)) {
+      routes.push({ method, url: route.url, get access() { return route.config?.access ?? 'secret'; } });
+    }
   });
   registerBodyLimits(app, edge.bodyLimits);
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
@@ -124,7 +132,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerHealthRoutes(app, { health: deps.health, closing: () => closing });
   registerCompatRoutes(app, { ingestion: deps.ingestion, pendingTtlMs: deps.pendingTtlMs });
   registerReadRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerListRoutes(app, { storage: deps.storage, pendingTtlMs: deps.pendingTtlMs });
+  registerAnalyticsRoutes(app, { storage: deps.storage });
   registerKeyRoutes(app, deps.keys);
+  await registerOtlpRoutes(app, { ingestion: deps.ingestion, bodyLimitBytes: deps.bodyLimitBytes, maxSpansInFlight: deps.otlpMaxSpansInFlight ?? 100_000 });
   await app.ready();
   return app;
 }

@@ -64,24 +64,32 @@ export interface ProblemOptions {
   onStorageError?: (code: string, error: unknown) => void;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance { problemOptions: ProblemOptions }
+}
+
+/** Any error of a request in catalogue terms, logged at its level (other encodings than problem+json use it too). */
+export function asFeedloopError(error: FastifyError, request: FastifyRequest): FeedloopError {
+  let problem = error instanceof FeedloopError ? error : fromFastify(error);
+  if (!problem && isStorageUnavailable(error)) {
+    const code = storageErrorCode(error);
+    request.log.error({ err: error, code }, 'storage unavailable');
+    request.server.problemOptions?.onStorageError?.(code, error);
+    problem = new FeedloopError('storage_unavailable', 'Storage is unavailable; retry later (a retry with the same event_id or interaction id never stores twice)',
+      { headers: { 'retry-after': '2' } });
+  }
+  if (!problem) {
+    request.log.error({ err: error }, 'unhandled error');
+    problem = new FeedloopError('internal', 'Internal error; nothing was stored');
+  } else if (problem.isUserError) {
+    request.log.debug({ code: problem.code, errors: problem.errors }, problem.message);
+  }
+  return problem;
+}
+
 export function registerProblemHandlers(app: FastifyInstance, options: ProblemOptions = {}): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    let problem = error instanceof FeedloopError ? error : fromFastify(error);
-    if (!problem && isStorageUnavailable(error)) {
-      const code = storageErrorCode(error);
-      request.log.error({ err: error, code }, 'storage unavailable');
-      options.onStorageError?.(code, error);
-      problem = new FeedloopError('storage_unavailable', 'Storage is unavailable; retry later (a retry with the same event_id or interaction id never stores twice)',
-        { headers: { 'retry-after': '2' } });
-    }
-    if (!problem) {
-      request.log.error({ err: error }, 'unhandled error');
-      problem = new FeedloopError('internal', 'Internal error; nothing was stored');
-    } else if (problem.isUserError) {
-      request.log.debug({ code: problem.code, errors: problem.errors }, problem.message);
-    }
-    return sendProblem(reply, problem, request);
-  });
+  app.decorate('problemOptions', options);
+  app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(reply, asFeedloopError(error, request), request));
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new FeedloopError('not_found', `No route ${request.method} ${instanceOf(request)}`), request));

@@ -26,7 +26,9 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
   if (settings.databaseUrl !== null) {
     // Loaded on demand: the embedded default never loads the PostgreSQL driver.
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
-    storage = new PostgresStorage({ connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, lockWaitMs: settings.storageWaitMs });
+    storage = new PostgresStorage({
+      connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, onWarning: settings.onWarning, lockWaitMs: settings.storageWaitMs,
+    });
   } else {
     storage = new SqliteStorage({
       filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync,

@@ -1,9 +1,12 @@
 // The storage port: everything the application needs from a database, and nothing about which one.
 // Two adapters implement it (sqlite/, postgres/) and pass the same contract suite (test/storage/).
 import type { ConversationNeighbours } from '../core/conversations.js';
+import type { FeedbackEvent } from '../core/feedback-summary.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../core/linking.js';
 import { FeedloopError } from '../core/errors.js';
-import type { FeedbackRecord, FeedbackStatus, InteractionRecord, LinkFlag, LinkRule, TagUpdateRecord } from '../core/model.js';
+import type { FeedbackRecord, FeedbackSlug, FeedbackStatus, InteractionRecord, LinkFlag, LinkRule, TagUpdateRecord } from '../core/model.js';
+import type { FeedbackFilter, InteractionFilter, Order } from '../core/queries.js';
+import type { BucketKey, Counters, Dimension, InteractionDimensions } from '../core/rollups.js';
 
 export type ApiKeyKind = 'secret' | 'publishable';
 
@@ -66,6 +69,8 @@ export interface StorageTransaction {
   findRelinkableFeedback(projectId: string, endUser: string, interactionId: string, timeEnd: number,
     window: { before: number; after: number }): Promise<FeedbackRecord[]>;
   findUnlinkedTagUpdates(projectId: string, endUser: string): Promise<TagUpdateRecord[]>;
+  /** Feedback naming this OpenTelemetry trace that an interaction of it may link: unlinked, or linked by trace id alone. */
+  findTraceFeedback(projectId: string, traceId: string): Promise<FeedbackRecord[]>;
 
   insertInteractions(rows: InteractionRecord[]): Promise<void>;
   insertFeedback(rows: FeedbackRecord[]): Promise<void>;
@@ -74,9 +79,101 @@ export interface StorageTransaction {
   markTagUpdateLinked(projectId: string, id: string, interactionId: string): Promise<void>;
   /** Merges tags into an interaction's tags (later values win). */
   addInteractionTags(projectId: string, interactionId: string, tags: Record<string, string>): Promise<void>;
+
+  // ---- what rollup maintenance reads and writes (src/app/rollup-tracker.ts) ----
+  /** The fields that decide an interaction's rollup buckets, for each id that exists. */
+  findInteractionDimensions(projectId: string, ids: string[]): Promise<Map<string, InteractionDimensions & { timeEnd: number }>>;
+  /** The linked feedback of these interactions, as events (the columns feedback summaries read). */
+  findLinkedFeedbackEvents(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>>;
+  /** Adds deltas to rollup buckets (rows sorted by bucket, each bucket once). */
+  addToRollups(deltas: { key: BucketKey; counters: Counters }[]): Promise<void>;
+  /** Pending feedback received before the cut-off (at most `limit`, oldest first): the orphaning sweep. */
+  findPendingReceivedBefore(receivedBefore: number, limit: number): Promise<FeedbackRecord[]>;
+  /** Marks feedback orphaned (it stays stored, listed and counted). */
+  markFeedbackOrphaned(projectId: string, ids: string[]): Promise<void>;
+  /** Pending tag updates received before the cut-off become orphaned; returns how many. */
+  orphanTagUpdates(receivedBefore: number): Promise<number>;
 }
 
-export interface Storage {
+/** A bucket of rollups as stored: its dimension value and hour, and its counters. */
+export interface RollupRow { value: string; hour: number; counters: Counters }
+
+/** Which buckets to read: one dimension (optionally one value), hours in [fromHour, toHour). */
+export interface RollupQuery { dimension: Dimension; value: string | null; fromHour: number; toHour: number }
+
+/** Keyset position in a list ordered by (time, id). */
+export interface Cursor { time: number; id: string }
+
+export interface PageQuery { after: Cursor | null; limit: number; order: Order }
+
+/** Where a scan of interactions with feedback is positioned: interactions ordered by (time_end, id). */
+export interface ReactedCandidate { interactionId: string; timeEnd: number }
+
+/** A rollup bucket keyed fully, for dumps and recomputation. */
+export interface RollupBucket extends BucketKey { counters: Counters }
+
+/** What a user page shows about one end user. */
+export interface EndUserOverview {
+  interactions: number;
+  feedback: number;
+  conversations: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface ConversationSummary { id: string; timeStart: number; timeEnd: number; interactions: number }
+
+/**
+ * The read side: lists with keyset pagination, the reads behind statistics, and the recomputation
+ * of rollups from the raw rows. Every method is scoped to one project.
+ */
+export interface StorageReader {
+  getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null>;
+  getInteraction(projectId: string, id: string): Promise<InteractionRecord | null>;
+  listFeedbackForInteraction(projectId: string, interactionId: string): Promise<FeedbackRecord[]>;
+
+  /**
+   * Feedback matching `filter`, ordered by (timestamp, id), after the cursor. `pendingCutoff`: pending
+   * feedback received before it reads as orphaned (the periodic sweep may not have marked it yet).
+   */
+  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]>;
+  /** Interactions matching `filter`, ordered by (time_end, id), after the cursor; `withoutFeedback`: only those with no linked feedback. */
+  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]>;
+  /** Interactions by id that match `filter` (order not kept). */
+  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]>;
+  /**
+   * Interactions that have linked feedback (of `slug`, when given), as (time_end, id) positions in
+   * order after the cursor, each once; `from`/`to` bound time_end. Backed by an index on linked feedback.
+   */
+  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]>;
+  /** The linked feedback of these interactions, oldest first per interaction. */
+  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>>;
+  /** A conversation's interactions ordered by (time_start, id), after the cursor. */
+  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]>;
+  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null>;
+  /** An end user's latest conversations (by their last interaction's time_end). */
+  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]>;
+
+  /** Rollup buckets of one dimension, by (value, hour). */
+  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]>;
+  /** Rollup buckets of one dimension summed per value over the hours (grouped by the database). */
+  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: Counters }[]>;
+  /** Pending and orphaned feedback with timestamp in [from, to), per hour of its timestamp (the same counts rollups keep). */
+  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]>;
+  /** Every maintained rollup bucket of the project (tests, `rollups rebuild --check`). */
+  dumpRollups(projectId: string): Promise<RollupBucket[]>;
+  /**
+   * Rollup buckets recomputed from the raw rows by the database alone (current state by window
+   * functions), without touching the maintained rollups: what rebuild writes, and the naive answer
+   * the benchmark times. Optionally restricted to one dimension (and value) and interactions or
+   * unlinked feedback with times in [from, to).
+   */
+  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]>;
+  /** Replaces the maintained rollups of a project (or all projects) by their recomputation, in one transaction. */
+  rebuildRollups(projectId: string | null): Promise<{ buckets: number }>;
+}
+
+export interface Storage extends StorageReader {
   readonly capabilities: StorageCapabilities;
   /** Creates or upgrades the schema; safe when several processes start at once. */
   migrate(): Promise<void>;
@@ -102,11 +199,8 @@ export interface Storage {
    */
   revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options?: RevokeOptions): Promise<ApiKeyRecord | null>;
 
-  getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null>;
-  getInteraction(projectId: string, id: string): Promise<InteractionRecord | null>;
-  listFeedbackForInteraction(projectId: string, interactionId: string): Promise<FeedbackRecord[]>;
-  /** Pending feedback and tag updates received before `receivedBefore` become orphaned. */
-  orphanPending(receivedBefore: number): Promise<number>;
+  /** Every project (the sweep and rebuild go through them). */
+  listProjects(): Promise<ProjectRecord[]>;
 
   /**
    * Readiness: resolves when the database answers a read (and, with `write`, commits a durable
@@ -114,5 +208,5 @@ export interface Storage {
    */
   probe(write: boolean): Promise<void>;
   /** Feedback not linked (pending, orphaned) over all projects, for metrics. */
-  countUnlinkedFeedback(): Promise<{ pending: number; orphaned: number }>;
+  unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }>;
 }

@@ -6,9 +6,9 @@ import type { InteractionSummaryWithText } from '../../src/core/model.js';
 
 const policy = { clockSkewMs: 120_000, lookbackMs: 86_400_000 };
 const T = Date.UTC(2024, 0, 1, 12);
-const none: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+const none: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
 const subject = (s: Partial<LinkSubject> = {}): LinkSubject =>
-  ({ slug: 'thumbs_up', endUser: 'u', timestamp: T, interactionRef: null, inputHash: null, outputHash: null, copiedTexts: [], ...s });
+  ({ slug: 'thumbs_up', endUser: 'u', timestamp: T, interactionRef: null, traceRef: null, spanRef: null, inputHash: null, outputHash: null, copiedTexts: [], ...s });
 const i = (id: string, timeEnd: number, output = 'out', input = 'in'): InteractionSummaryWithText =>
   ({ id, timeStart: timeEnd - 1000, timeEnd, input, output, conversationId: 'c' });
 
@@ -17,6 +17,14 @@ describe('chooseLink', () => {
     assert.deepEqual(chooseLink(subject({ interactionRef: 'a' }), { ...none, byId: i('a', T) }),
       { status: 'linked', interactionId: 'a', link: 'id', flags: [], linkedTimeEnd: T });
     assert.deepEqual(chooseLink(subject({ interactionRef: 'a' }), { ...none, timeEndedBy: i('b', T) }), { status: 'pending' });
+  });
+
+  test('a trace id links by trace (before content and time), and waits while the trace is unknown', () => {
+    const c = { ...none, byTrace: i('t', T + 60_000), contentEndedBy: i('c', T), timeEndedBy: i('x', T) };
+    assert.deepEqual(chooseLink(subject({ traceRef: 'ab', outputHash: 'y' }), c),
+      { status: 'linked', interactionId: 't', link: 'trace', flags: [], linkedTimeEnd: T + 60_000 });
+    assert.deepEqual(chooseLink(subject({ traceRef: 'ab' }), { ...none, contentEndedBy: i('c', T), timeEndedBy: i('x', T) }), { status: 'pending' });
+    assert.equal(linkCandidateQuery('p', subject({ traceRef: 'ab', slug: 'copy_output', copiedTexts: ['x'] }), policy).recentLimit, 0);
   });
 
   test('content names the rule: exact when both input and output are given, else input or output', () => {
@@ -67,13 +75,24 @@ describe('linkCandidateQuery', () => {
 });
 
 describe('relinking', () => {
-  const stored = (over: Partial<InteractionSummaryWithText & { inputHash: string | null; outputHash: string | null }>) =>
-    ({ ...i('n', T - 1000), inputHash: 'x', outputHash: 'y', ...over });
+  const stored = (over: Partial<InteractionSummaryWithText & { inputHash: string | null; outputHash: string | null; traceId: string | null; spanId: string | null }>) =>
+    ({ ...i('n', T - 1000), inputHash: 'x', outputHash: 'y', traceId: null, spanId: null, ...over });
 
   test('only time links are provisional', () => {
     assert.equal(isFinal('time'), false);
     for (const rule of ['exact', 'input', 'output', 'copied_text', 'id'] as const) assert.equal(isFinal(rule), true);
     assert.equal(isFinal(null), false);
+    assert.equal(isFinal('trace', 'abcdef0123456789'), true, 'a span names one interaction');
+    assert.equal(isFinal('trace', null), false, 'a trace id alone follows the trace\'s last LLM call');
+  });
+
+  test('a new interaction may affect trace feedback of its own trace (and span) only', () => {
+    const traced = stored({ traceId: 'ab', spanId: 's1' });
+    assert.equal(interactionMayAffect(subject({ traceRef: 'ab' }), traced, policy), true);
+    assert.equal(interactionMayAffect(subject({ traceRef: 'ab', spanRef: 's1' }), traced, policy), true);
+    assert.equal(interactionMayAffect(subject({ traceRef: 'ab', spanRef: 's2' }), traced, policy), false);
+    assert.equal(interactionMayAffect(subject({ traceRef: 'cd' }), traced, policy), false);
+    assert.equal(interactionMayAffect(subject({ traceRef: 'ab' }), stored({}), policy), false, 'no time-window fallback');
   });
 
   test('a new interaction may affect feedback whose content, id or time window it matches, and no other', () => {

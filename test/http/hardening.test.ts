@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { createLogger } from '../../src/app/logger.js';
 import { registerSecurityHeaders } from '../../src/http/security-headers.js';
 import {
-  FEEDBACK, V2_CONVERSATION, V2_INTERACTIONS, V2_TAGS, V2_TRACE, assertProblem, feedback, interaction, startTestServer, storedRows, type TestServer,
+  FEEDBACK, OTLP_TRACES, otlpChat, V2_CONVERSATION, V2_INTERACTIONS, V2_TAGS, V2_TRACE, assertProblem, feedback, interaction, startTestServer, storedRows, type TestServer,
 } from '../support/app.js';
 
 const T0 = Date.parse('2024-05-06T12:00:00.000Z');
@@ -101,6 +101,26 @@ describe('values the JSON scan rejects, named by pointer, storing nothing', () =
     const utf8 = asResponse(await raw(FEEDBACK, bytes));
     assertProblem(utf8, 400);
     assert.match(utf8.body.detail, /not valid UTF-8: the byte at offset 45/);
+  });
+});
+
+describe('text no backend can store, whatever decoder made the command', () => {
+  test('NUL or a lone surrogate inside an OTLP attribute (JSON in a string) is a 4xx naming the field, not a 5xx on PostgreSQL', async () => {
+    for (const bad of ['q\u0000x', 'q\ud800x']) {
+      const before = storedRows(server.dataDir);
+      const res = await raw(OTLP_TRACES, JSON.stringify(otlpChat('9'.repeat(32), 'otlp-user', bad, 'answer', Date.now() - 60_000)));
+      assert.equal(res.statusCode, 422, res.body);
+      assert.match(res.json().message, /\/0\/input/);
+      assert.deepEqual(storedRows(server.dataDir), before);
+    }
+  });
+
+  test('the check walks commands without recursion and names each field', async () => {
+    const { unstorableText } = await import('../../src/core/storable-text.js');
+    let deep: unknown = 'a\u0000';
+    for (let k = 0; k < 100_000; k++) deep = [deep];
+    assert.equal(unstorableText({ ok: 'fine 😀', deep }).length, 1);
+    assert.deepEqual(unstorableText({ tags: { 'k\ud800': 'v' }, list: ['x', '\udc00'] }).map((e) => e.pointer).sort(), ['/list/1', '/tags/k\ud800']);
   });
 });
 

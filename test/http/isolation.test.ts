@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  FEEDBACK, V1_INTERACTIONS, V1_TRACE, V2_CONVERSATION, V2_INTERACTIONS, V2_TAGS, V2_TRACE, feedback, interaction, startTestServer, type TestServer,
+  FEEDBACK, OTLP_TRACES, V1_INTERACTIONS, V1_TRACE, V2_CONVERSATION, V2_INTERACTIONS, V2_TAGS, V2_TRACE, feedback, interaction, otlpChat, startTestServer, type TestServer,
 } from '../support/app.js';
 
 const T0 = Date.parse('2024-05-06T12:00:00.000Z');
@@ -100,6 +100,47 @@ const CHECKS: Record<string, () => Promise<void>> = {
   'POST /api/v1/keys': async () => {
     const r = await server.post('/api/v1/keys', { kind: 'secret', name: 'made by b' }, keyB);
     assert.equal(r.status, 201);
+  },
+  'GET /api/v1/feedback': async () => {
+    const r = await server.get(`/api/v1/feedback?end_user=${a.endUser}&limit=100`, keyB);
+    assert.equal(r.status, 200);
+    assert.ok(r.body.items.every((f: { id: string; text: string | null }) => f.id !== a.feedbackId && f.text !== 'a comment'));
+  },
+  'GET /api/v1/interactions': async () => {
+    const r = await server.get(`/api/v1/interactions?end_user=${a.endUser}&limit=100`, keyB);
+    assert.equal(r.status, 200);
+    assert.ok(r.body.items.every((i: { output: string | null }) => i.output !== 'a answer'));
+  },
+  'GET /api/v1/conversations/:id': async () => {
+    // B stored interactions under A's conversation id: B sees its own conversation, none of A's interactions.
+    const r = await server.get(`/api/v1/conversations/${a.conversationId}`, keyB);
+    assert.ok(r.status === 200 || r.status === 404, String(r.status));
+    if (r.status === 200) assert.ok(r.body.interactions.every((i: { output: string | null }) => i.output !== 'a answer'));
+  },
+  'GET /api/v1/users/:end_user': async () => {
+    const r = await server.get(`/api/v1/users/${a.endUser}`, keyB);
+    assert.ok(r.status === 200 || r.status === 404, String(r.status));
+    if (r.status === 200) assert.ok(r.body.recent_feedback.every((f: { id: string }) => f.id !== a.feedbackId));
+  },
+  'GET /api/v1/stats': async () => {
+    const r = await server.get('/api/v1/stats?from=2024-05-01T00:00:00Z&to=2024-05-08T00:00:00Z&by=tag:team', keyB);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(r.body.groups.every((g: { key: string }) => g.key !== 'a'), "A's tag value is not among B's groups");
+  },
+  'GET /api/v1/compare': async () => {
+    const r = await server.get('/api/v1/compare?by=tag:team&a=a&b=b&from=2024-05-01T00:00:00Z&to=2024-05-08T00:00:00Z', keyB);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.a.interactions, 0, "A's interactions are not counted for B");
+  },
+  [`POST ${OTLP_TRACES}`]: async () => {
+    const r = await server.app.inject({ method: 'POST', url: OTLP_TRACES, payload: JSON.stringify(otlpChat('a'.repeat(31) + '1', a.endUser, 'b q', 'b otlp', T0 + 9000)),
+      headers: { authorization: `Bearer ${keyB}`, 'content-type': 'application/json' } });
+    assert.equal(r.statusCode, 200, r.body);
+  },
+  [`POST /otlp${OTLP_TRACES}`]: async () => {
+    const r = await server.app.inject({ method: 'POST', url: `/otlp${OTLP_TRACES}`, payload: JSON.stringify(otlpChat('b'.repeat(31) + '2', a.endUser, 'b q', 'b otlp', T0 + 9500)),
+      headers: { authorization: `Bearer ${keyB}`, 'content-type': 'application/json' } });
+    assert.equal(r.statusCode, 200, r.body);
   },
   'DELETE /api/v1/keys/:id': async () => {
     const r = await server.app.inject({ method: 'DELETE', url: `/api/v1/keys/${a.keyId}`, headers: { authorization: `Bearer ${keyB}` } });

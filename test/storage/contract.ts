@@ -3,6 +3,7 @@
 // database that has not been migrated; every test migrates it, uses it and closes it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { orphanPending } from '../../src/app/orphaning.js';
 import { newId } from '../../src/core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates } from '../../src/core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, InteractionSummaryWithText, TagUpdateRecord } from '../../src/core/model.js';
@@ -20,6 +21,7 @@ export function interaction(projectId: string, overrides: Partial<InteractionRec
     input: 'what is the weather?', output: 'sunny', inputHash: null, outputHash: null,
     messages: null, history: null, systemPrompt: null, model: null, ragSources: null, tags: {}, featureFlags: [], traces: null,
     timeStart: timeEnd - 1000, timeEnd, hideContent: false, piiRemoved: false, pii: {}, receivedAt: T, source: 'v2/interactions',
+    traceId: null, spanId: null,
     ...overrides,
   };
 }
@@ -28,7 +30,7 @@ export function feedback(projectId: string, overrides: Partial<FeedbackRecord> =
   return {
     id: newId(), projectId, eventId: null, slug: 'thumbs_up', text: null, value: null, endUser: 'user-1', timestamp: T,
     status: 'pending', link: null, interactionId: null, linkedTimeEnd: null, interactionRef: null, inputHash: null, outputHash: null,
-    conversationId: null, flags: [], piiRemoved: false, pii: {}, receivedAt: T, ...overrides,
+    conversationId: null, flags: [], piiRemoved: false, pii: {}, receivedAt: T, traceRef: null, spanRef: null, ...overrides,
   };
 }
 
@@ -50,12 +52,12 @@ function summaryWithText(i: InteractionRecord): InteractionSummaryWithText {
 function query(projectId: string, overrides: Partial<LinkCandidateQuery> = {}): LinkCandidateQuery {
   const timestamp = overrides.timestamp ?? T;
   return {
-    projectId, endUser: 'user-1', timestamp, interactionRef: null, inputHash: null, outputHash: null,
+    projectId, endUser: 'user-1', timestamp, interactionRef: null, traceRef: null, spanRef: null, inputHash: null, outputHash: null,
     from: timestamp - DAY, until: timestamp + SKEW, recentLimit: 0, ...overrides,
   };
 }
 
-const NONE: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+const NONE: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
 
 const ids = (records: { id: string }[]) => records.map((r) => r.id).sort();
 
@@ -87,7 +89,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
           history: [['q1', 'a1']], systemPrompt: 'be brief', model: 'gpt-x', ragSources: ['doc-1', 'doc-2'],
           tags: { team: 'search', 'ünï': 'cödé' }, featureFlags: ['beta', 'dark'],
           traces: [{ kind: 'retrieval', source: 'db', input: 'q', outputs: ['r1'] }],
-          hideContent: true, piiRemoved: true, pii: { email: 2 }, receivedAt: T + 7,
+          hideContent: true, piiRemoved: true, pii: { email: 2 }, receivedAt: T + 7, traceId: 'f'.repeat(32), spanId: '0123456789abcdef',
         });
         const bare = interaction(p, { input: null, output: null, endUser: 'user-2' });
         await insert(s, { interactions: [full, bare] });
@@ -101,7 +103,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const linked = feedback(p, {
           eventId: 'evt-1', slug: 'rating', text: 'great, thanks', value: 5, status: 'linked', link: 'time', interactionId: newId(),
           linkedTimeEnd: T - 10, interactionRef: 'ref', inputHash: 'ih', outputHash: 'oh', conversationId: 'c1',
-          flags: ['clock_skew'], piiRemoved: true, pii: { phone: 1 }, receivedAt: T + 3,
+          flags: ['clock_skew'], piiRemoved: true, pii: { phone: 1 }, receivedAt: T + 3, traceRef: 'f'.repeat(32), spanRef: '0123456789abcdef',
         });
         const pending = feedback(p);
         await insert(s, { feedback: [linked, pending] });
@@ -223,6 +225,21 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         assert.deepEqual(await candidates(s, query(p, { interactionRef: named.id, outputHash: 'oh', inputHash: 'ih', recentLimit: 10 })),
           { ...NONE, byId: summary(named) });
         assert.deepEqual(await candidates(s, query(p, { interactionRef: newId(), outputHash: 'oh', recentLimit: 10 })), NONE);
+      }));
+
+      test('a trace id fetches the trace\'s latest interaction by time_end, whoever its end user; with a span id, that span\'s', using(async (s) => {
+        const p = newId();
+        const traceId = 'a'.repeat(32);
+        const early = interaction(p, { endUser: 'someone-else', traceId, spanId: '1'.repeat(16), timeEnd: T - 50, outputHash: 'oh' });
+        const last = interaction(p, { endUser: 'anonymous', traceId, spanId: '2'.repeat(16), timeEnd: T + 10 * DAY });
+        const otherTrace = interaction(p, { traceId: 'b'.repeat(32), spanId: '3'.repeat(16), timeEnd: T + 20 * DAY });
+        const otherProject = interaction(newId(), { traceId, spanId: '4'.repeat(16), timeEnd: T + 30 * DAY });
+        await insert(s, { interactions: [early, last, otherTrace] });
+        await insert(s, { interactions: [otherProject] });
+        assert.deepEqual(await candidates(s, query(p, { traceRef: traceId, outputHash: 'oh', recentLimit: 10 })), { ...NONE, byTrace: summary(last) });
+        assert.deepEqual(await candidates(s, query(p, { traceRef: traceId, spanRef: early.spanId })), { ...NONE, byTrace: summary(early) });
+        assert.deepEqual(await candidates(s, query(p, { traceRef: traceId, spanRef: '9'.repeat(16) })), NONE);
+        assert.deepEqual(await candidates(s, query(p, { traceRef: 'c'.repeat(32) })), NONE);
       }));
 
       test('output hash: the latest match that ended by the timestamp, the timestamp itself included', using(async (s) => {
@@ -394,6 +411,26 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         assert.deepEqual(pending, expected[0]);
       }));
 
+      test('trace feedback: unlinked feedback naming the trace, and trace links by trace id alone, of any end user', using(async (s) => {
+        const p = newId();
+        const traceId = 'd'.repeat(32);
+        const expected = [
+          feedback(p, { traceRef: traceId, endUser: 'front-end-user' }),
+          feedback(p, { traceRef: traceId, spanRef: '1'.repeat(16), status: 'orphaned' }),
+          feedback(p, { traceRef: traceId, status: 'linked', link: 'trace', interactionId: newId(), linkedTimeEnd: T }),
+        ];
+        const excluded = [
+          feedback(p, { traceRef: traceId, spanRef: '1'.repeat(16), status: 'linked', link: 'trace', interactionId: newId(), linkedTimeEnd: T }),
+          feedback(p, { traceRef: 'e'.repeat(32) }),
+          feedback(p),
+          { ...feedback(p, { traceRef: traceId }), projectId: newId() },
+        ];
+        await insert(s, { feedback: [...expected, ...excluded] });
+        const found = await s.transaction((tx) => tx.findTraceFeedback(p, traceId));
+        assert.deepEqual(ids(found), ids(expected));
+        assert.deepEqual(found.find((f) => f.id === expected[0]!.id), expected[0]);
+      }));
+
       test('updateFeedbackLinks changes several rows in one call, in that project only', using(async (s) => {
         const p = newId();
         const [one, two, three] = [feedback(p), feedback(p), feedback(p, { status: 'linked', link: 'time', interactionId: 'i0', linkedTimeEnd: T - 9 })];
@@ -437,13 +474,13 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const oldTags = tagUpdate(p, { receivedAt: cutoff - 1 });
         const newTags = tagUpdate(p, { receivedAt: cutoff });
         await insert(s, { feedback: [old, atCutoff, linked, already], tags: [oldTags, newTags] });
-        assert.equal(await s.orphanPending(cutoff), 2);
+        assert.equal(await orphanPending(s, cutoff), 2);
         assert.equal((await s.getFeedback(p, old.id))?.status, 'orphaned');
         assert.equal((await s.getFeedback(p, atCutoff.id))?.status, 'pending');
         assert.deepEqual(await s.getFeedback(p, linked.id), linked);
         const unlinked = await s.transaction((tx) => tx.findUnlinkedTagUpdates(p, 'user-1'));
         assert.deepEqual(unlinked.map((t) => [t.id, t.status]), [[oldTags.id, 'orphaned'], [newTags.id, 'pending']]);
-        assert.equal(await s.orphanPending(cutoff), 0);
+        assert.equal(await orphanPending(s, cutoff), 0);
       }));
     });
 

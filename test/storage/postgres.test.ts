@@ -12,8 +12,11 @@ import { WriteQueue } from '../../src/app/write-queue.js';
 import type { FeedbackCommand, InteractionCommand } from '../../src/core/commands.js';
 import { newId } from '../../src/core/ids.js';
 import { createContentHasher } from '../../src/core/text.js';
+import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { feedback, interaction, storageContract } from './contract.js';
+import { readContract } from './read-contract.js';
+import { rollupProperty } from './rollups-property.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const T0 = 1_700_000_000_000;
@@ -26,6 +29,18 @@ if (unavailable !== null) {
   after(() => server.stop());
 
   storageContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
+  readContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
+
+  rollupProperty('postgres, two instances', {
+    runs: 50,
+    open: async () => {
+      const url = await server.createDatabase();
+      const instances = [new PostgresStorage({ connectionString: url, poolSize: 4 }), new PostgresStorage({ connectionString: url, poolSize: 4 })];
+      for (const s of instances) await s.migrate();
+      return instances;
+    },
+    fold: (s) => (s as PostgresStorage).fold(),
+  });
 
   describe('postgres shared by several instances', () => {
     let url = '';
@@ -53,7 +68,7 @@ if (unavailable !== null) {
         await client.connect();
         try {
           const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-          assert.deepEqual(rows.map((r) => r.version), [1]);
+          assert.deepEqual(rows.map((r) => r.version), POSTGRES_MIGRATIONS.map((_, k) => k + 1));
           const settings = await client.query("SELECT count(*)::int AS n FROM settings WHERE key = 'installation_secret'");
           assert.equal(settings.rows[0].n, 1);
         } finally {
@@ -99,7 +114,7 @@ if (unavailable !== null) {
       const txB = b.transaction(async (tx) => {
         await tx.lockEndUser(p, 'user-1');
         events.push('b locked');
-        return tx.findLinkCandidates({ projectId: p, endUser: 'user-1', timestamp: i.timeEnd, interactionRef: null, inputHash: null,
+        return tx.findLinkCandidates({ projectId: p, endUser: 'user-1', timestamp: i.timeEnd, interactionRef: null, traceRef: null, spanRef: null, inputHash: null,
           outputHash: 'oh', from: 0, until: i.timeEnd, recentLimit: 0 });
       });
       // Another end user is not held up by A's lock.
@@ -155,11 +170,11 @@ if (unavailable !== null) {
       const turn = (endUser: string, output: string, timeEnd: number): InteractionCommand => ({
         clientId: null, conversationId: null, endUser, input: `question of ${endUser}`, output, messages: null, history: null,
         systemPrompt: null, model: null, ragSources: null, tags: {}, featureFlags: [], traces: null, timeStart: timeEnd - 1000, timeEnd,
-        hideContent: false, anonymize: false, feedbackActions: [], source: 'v2/interactions',
+        hideContent: false, anonymize: false, feedbackActions: [], source: 'v2/interactions', traceId: null, spanId: null,
       });
       const vote = (endUser: string, output: string | null, timestamp: number, eventId: string | null = null): FeedbackCommand => ({
         slug: 'thumbs_up', text: null, value: null, endUser, timestamp, input: null, output, anonymize: false, eventId,
-        conversationId: null, interactionRef: null,
+        conversationId: null, interactionRef: null, traceRef: null, spanRef: null,
       });
 
       test('feedback on one instance links to an interaction stored by the other', async () => {

@@ -5,9 +5,21 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { storageContract } from './contract.js';
+import { readContract } from './read-contract.js';
+import { rollupProperty } from './rollups-property.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedloop-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let files = 0;
 storageContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));
+readContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));
+
+rollupProperty('sqlite', {
+  runs: 100,
+  open: async () => {
+    const s = new SqliteStorage({ filename: join(dir, `rollups-${++files}.sqlite`) });
+    await s.migrate();
+    return [s];
+  },
+});

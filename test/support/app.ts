@@ -94,3 +94,28 @@ export function storedRows(dataDir: string): Record<'interactions' | 'feedback' 
     db.close();
   }
 }
+
+export const OTLP_TRACES = '/v1/traces';
+
+/** An OTLP/HTTP JSON export with one LLM chat span (GenAI conventions) of `endUser` at `at` (ms). */
+export function otlpChat(traceId: string, endUser: string, question: string, answer: string, at: number, extra: Record<string, string> = {}) {
+  const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+  const attr = (key: string, stringValue: string) => ({ key, value: { stringValue } });
+  return {
+    resourceSpans: [{
+      resource: { attributes: [{ key: 'feedloop.anonymize', value: { boolValue: false } }] },
+      scopeSpans: [{
+        scope: { name: 'test' },
+        spans: [{
+          traceId, spanId: traceId.slice(0, 16), name: 'chat gpt-4o-mini', kind: 3, startTimeUnixNano: ns(at - 500), endTimeUnixNano: ns(at),
+          attributes: [
+            attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'gpt-4o-mini'), attr('user.id', endUser),
+            attr('gen_ai.input.messages', JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: question }] }])),
+            attr('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: answer }] }])),
+            ...Object.entries(extra).map(([k, v]) => attr(k, v)),
+          ],
+        }],
+      }],
+    }],
+  };
+}

@@ -1,5 +1,5 @@
 // Starts a throw-away PostgreSQL server for tests: initdb into a temporary directory, listen on a
-// free loopback port (and a unix socket in the same directory), fsync off. Each test file gets its
+// free loopback port (and a unix socket in the same directory), fsync off unless asked for durable. Each test file gets its
 // own server and creates fresh databases on it; stop() shuts the server down and removes the files.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -67,7 +67,17 @@ async function freePort(): Promise<number> {
 
 let databases = 0;
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /**
+   * PostgreSQL's own durable defaults (fsync, synchronous_commit and full_page_writes on), as a
+   * deployment runs it: for benchmarks. Tests run without them, which only skips disk flushes.
+   */
+  durable?: boolean;
+  /** More server settings (`name=value`), e.g. shared_buffers for large benchmark data. */
+  settings?: string[];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (bin === null) throw new Error(postgresUnavailable() ?? 'PostgreSQL not found');
   // initdb refuses to run as root: run the server tools as the postgres user, owning the directory.
@@ -94,13 +104,18 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
 
   let port = 0;
-  const serverOptions = () => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  /** The server's command-line options, kept for resume(). */
+  let serverOptions = '';
   for (let attempt = 0; ; attempt++) {
     // The port is free when chosen but could be taken before the server binds it: try another.
     port = await freePort();
-    const options = serverOptions();
+    const settings = [
+      `port=${port}`, 'listen_addresses=127.0.0.1', 'max_connections=200',
+      ...(options.durable ? [] : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']), ...(options.settings ?? []),
+    ];
+    serverOptions = `-k ${dir} ${settings.map((s) => `-c ${s}`).join(' ')}`;
     try {
-      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', options]);
+      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions]);
       break;
     } catch (error) {
       if (attempt >= 2) {
@@ -143,7 +158,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await tool('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
     },
     async resume() {
-      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions()]);
+      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions]);
     },
     admin: adminQuery,
     async stop() {

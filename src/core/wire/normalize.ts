@@ -46,8 +46,30 @@ export function checkFeedbackBody(body: unknown, window: TimeWindow): FieldError
   if (hasFeedback) checkAction(body['feedback'], '/feedback', errors);
   else if (hasAction) checkAction(body['action'], '/action', errors);
   const metadata = body['metadata'];
-  if (isObject(metadata)) checkTimestamp(metadata['timestamp'], '/metadata/timestamp', errors, window);
+  if (isObject(metadata)) {
+    checkTimestamp(metadata['timestamp'], '/metadata/timestamp', errors, window);
+    checkTraceReference(metadata, errors);
+  }
   return errors;
+}
+
+/** OpenTelemetry ids as W3C Trace Context writes them: fixed-length hex, never all zeros (the invalid id). */
+export const TRACE_ID = /^(?!0{32})[0-9a-fA-F]{32}$/;
+export const SPAN_ID = /^(?!0{16})[0-9a-fA-F]{16}$/;
+
+function checkTraceReference(metadata: Json, errors: FieldError[]): void {
+  const traceId = metadata['trace_id'];
+  const spanId = metadata['span_id'];
+  if (typeof traceId === 'string' && !TRACE_ID.test(traceId)) {
+    errors.push({ pointer: '/metadata/trace_id', detail: 'must be an OpenTelemetry trace id: 32 hex digits, not all zeros' });
+  }
+  if (typeof spanId === 'string' && !SPAN_ID.test(spanId)) {
+    errors.push({ pointer: '/metadata/span_id', detail: 'must be an OpenTelemetry span id: 16 hex digits, not all zeros' });
+  }
+  // A span id is unique only within its trace.
+  if (typeof spanId === 'string' && (traceId === undefined || traceId === null)) {
+    errors.push({ pointer: '/metadata/trace_id', detail: 'is required with span_id' });
+  }
 }
 
 export interface InteractionRules { inputRequired: boolean; window: TimeWindow }
@@ -126,6 +148,8 @@ export function toFeedbackCommand(body: FeedbackBody): FeedbackCommand {
     eventId: nonEmptyOrNull(m.event_id),
     conversationId: nonEmptyOrNull(m.conversation_id),
     interactionRef: nonEmptyOrNull(m.interaction_id),
+    traceRef: m.trace_id ? m.trace_id.toLowerCase() : null,
+    spanRef: m.trace_id && m.span_id ? m.span_id.toLowerCase() : null,
   };
 }
 
@@ -200,6 +224,8 @@ function toInteraction(i: Omit<WireInteraction, 'end_user'>, extra: {
     anonymize: extra.anonymize,
     feedbackActions: [...(i.feedback_actions ?? []), ...(extra.actions ?? [])].map(toAction),
     source: extra.source,
+    traceId: null,
+    spanId: null,
   };
 }
 

@@ -62,6 +62,8 @@ export const FeedbackBodySchema = Type.Object({
     event_id: Opt(NullableString()),
     conversation_id: Opt(NullableString()),
     interaction_id: Opt(NullableString()),
+    trace_id: Opt(NullableString()),
+    span_id: Opt(NullableString()),
   }),
 });
 export type FeedbackBody = Static<typeof FeedbackBodySchema>;

@@ -3,6 +3,10 @@
 // schema_migrations). Same tables and indexes as sqlite/migrations.ts: times are BIGINT
 // milliseconds since the epoch (parsed back to numbers), JSON-valued columns are jsonb.
 
+import { COUNTERS } from '../../core/rollups.js';
+
+const COUNTER_COLUMNS_SQL = COUNTERS.map((c) => `    ${c} BIGINT NOT NULL DEFAULT 0`).join(',\n');
+
 /** Applied in order; version n is MIGRATIONS[n - 1]. Never edit one that has shipped: append. */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   /* 1: projects, keys, interactions, feedback, tag updates */ `
@@ -101,5 +105,47 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     received_at BIGINT NOT NULL
   );
   CREATE INDEX tag_updates_unlinked ON tag_updates(project_id, end_user) WHERE status <> 'linked';
+  `,
+  /* 2: the read side: list indexes, rollups and their not-yet-folded deltas */ `
+  CREATE INDEX interactions_time ON interactions(project_id, time_end, id);
+  CREATE INDEX feedback_time ON feedback(project_id, timestamp, id);
+  CREATE INDEX feedback_user ON feedback(project_id, end_user, timestamp, id);
+  -- With id last, an end user's interactions come in the lists' (time_end, id) order straight from the
+  -- index, as linking reads them (planners would otherwise pick the project-wide time index and filter).
+  DROP INDEX interactions_user_end;
+  CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end, id);
+  DROP INDEX feedback_provisional;
+  CREATE INDEX feedback_linked ON feedback(project_id, linked_time_end, interaction_id, slug) WHERE status = 'linked';
+  CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp, id) WHERE status <> 'linked';
+
+  CREATE TABLE rollups (
+    project_id TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    value TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+${COUNTER_COLUMNS_SQL},
+    PRIMARY KEY (project_id, dimension, value, hour)
+  );
+  -- Write transactions append their deltas here instead of updating shared rollup rows, so concurrent
+  -- transactions (and instances) never wait for each other on a hot bucket; a background fold moves
+  -- them into rollups, and reads add what is not folded yet.
+  CREATE TABLE rollup_deltas (
+    id BIGSERIAL PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    value TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+${COUNTER_COLUMNS_SQL}
+  );
+  CREATE INDEX rollup_deltas_bucket ON rollup_deltas(project_id, dimension, value, hour);
+  `,
+  /* 3: OpenTelemetry trace and span of interactions made from OTLP spans; the trace/span a feedback names */ `
+  ALTER TABLE interactions ADD COLUMN trace_id TEXT;
+  ALTER TABLE interactions ADD COLUMN span_id TEXT;
+  -- Feedback by trace: the trace's interactions by time_end (the last LLM call), or one span's.
+  CREATE INDEX interactions_trace ON interactions(project_id, trace_id, time_end) WHERE trace_id IS NOT NULL;
+  ALTER TABLE feedback ADD COLUMN trace_ref TEXT;
+  ALTER TABLE feedback ADD COLUMN span_ref TEXT;
+  CREATE INDEX feedback_trace ON feedback(project_id, trace_ref) WHERE trace_ref IS NOT NULL;
   `,
 ];

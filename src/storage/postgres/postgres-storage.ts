@@ -5,14 +5,24 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { ConversationNeighbours } from '../../core/conversations.js';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
-import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import { FeedloopError } from '../../core/errors.js';
-import { isLastSecretKey, lastSecretKeyError, type ApiKeyRecord, type LinkUpdate, type ProjectRecord, type RevokeOptions, type Storage, type StorageCapabilities, type StorageTransaction } from '../port.js';
+import type { FeedbackRecord, FeedbackSlug, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import { noInteractionFilter, type FeedbackFilter, type InteractionFilter } from '../../core/queries.js';
+import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core/rollups.js';
+import {
+  isLastSecretKey, lastSecretKeyError,
+  type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type Storage, type StorageCapabilities, type StorageTransaction,
+} from '../port.js';
+import { feedbackEventFromRow } from '../read-rows.js';
+import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, recomputeRollupsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { probePayload } from '../probe.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { COUNTER_LIST, POSTGRES_DIALECT, PostgresReads } from './postgres-reads.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
   multiRowInsert, tagUpdateFromRow, type Row,
@@ -22,9 +32,27 @@ import {
 const RELINK_LIMIT = 1000;
 /** Session advisory lock held while migrating: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
 const MIGRATION_LOCK = '7378705444617158512';
+/** Transaction advisory lock of whoever folds rollup deltas into rollups (or rebuilds them): one at a time. */
+const FOLD_LOCK = '7378705444617158513';
 const INT8_OID = 20;
 /** How long a request waits for a connection (a new one, or one of the pool's when all are busy). */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How often deltas are folded into rollups, and how many at most per fold. */
+const FOLD_EVERY_MS = 1000;
+const FOLD_BATCH = 50_000;
+/** Settings key recording that rollups were built from the rows there were when migration 2 ran. */
+const ROLLUPS_BUILT = 'rollups_built';
+
+const ADD_TO_ROLLUP_DELTAS = `INSERT INTO rollup_deltas (project_id, dimension, value, hour, ${COUNTER_LIST})
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], ${COUNTERS.map((_, k) => `$${k + 5}::bigint[]`).join(', ')})`;
+
+const FOLD_DELTAS = `WITH moved AS (
+    DELETE FROM rollup_deltas WHERE id IN (SELECT id FROM rollup_deltas ORDER BY id LIMIT ${FOLD_BATCH})
+    RETURNING project_id, dimension, value, hour, ${COUNTER_LIST})
+  INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST})
+  SELECT project_id, dimension, value, hour, ${COUNTERS.map((c) => `sum(${c})`).join(', ')} FROM moved
+  GROUP BY project_id, dimension, value, hour ORDER BY project_id, dimension, value, hour
+  ON CONFLICT (project_id, dimension, value, hour) DO UPDATE SET ${COUNTERS.map((c) => `${c} = rollups.${c} + excluded.${c}`).join(', ')}`;
 
 export interface PostgresStorageOptions {
   connectionString: string;
@@ -32,6 +60,8 @@ export interface PostgresStorageOptions {
   poolSize?: number;
   /** PostgreSQL's lock_timeout for this pool's sessions (default 5 s): a write waiting longer for a lock fails (a 503). */
   lockWaitMs?: number;
+  /** Told of a failure that loses nothing but needs an operator's eye (a fold of rollup deltas that failed). */
+  onWarning?: (message: string, error: unknown) => void;
 }
 
 /** What both the pool (reads) and a checked-out client (transactions) offer. */
@@ -84,6 +114,10 @@ export class PostgresStorage implements Storage {
   readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: true };
   private readonly pool: pg.Pool;
   private secret: string | null = null;
+  private readonly reads: PostgresReads;
+  private foldTimer: NodeJS.Timeout | null = null;
+  private folding: Promise<void> | null = null;
+  private readonly warn: (message: string, error: unknown) => void;
 
   constructor(options: PostgresStorageOptions) {
     // A server that does not answer fails a request after CONNECT_TIMEOUT_MS (a 503) instead of
@@ -92,6 +126,8 @@ export class PostgresStorage implements Storage {
       connectionString: options.connectionString, max: options.poolSize ?? 10, types,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, lock_timeout: options.lockWaitMs ?? 5000,
     });
+    this.reads = new PostgresReads(this.pool);
+    this.warn = options.onWarning ?? (() => undefined);
     // An idle connection that the server closes (restart, failover) is dropped by the pool and
     // replaced on next use; without a listener the 'error' event would end the process.
     this.pool.on('error', () => undefined);
@@ -122,10 +158,17 @@ export class PostgresStorage implements Storage {
         }
         await client.query("INSERT INTO settings (key, value) VALUES ('installation_secret', $1) ON CONFLICT (key) DO NOTHING",
           [randomBytes(32).toString('base64url')]);
+        // Rows stored before rollups existed are counted once, here (under the migration lock).
+        const built = await client.query('SELECT 1 FROM settings WHERE key = $1', [ROLLUPS_BUILT]);
+        if (built.rowCount === 0) {
+          await this.rebuildOn(client, null);
+          await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [ROLLUPS_BUILT, String(Date.now())]);
+        }
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         await client.query('RESET lock_timeout');
       }
+      this.startFolding();
     } catch (error) {
       // The connection may still hold the session lock or an open transaction: do not reuse it.
       broken = error as Error;
@@ -136,7 +179,76 @@ export class PostgresStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    if (this.foldTimer) clearInterval(this.foldTimer);
+    this.foldTimer = null;
+    await this.folding?.catch(() => undefined);
     await this.pool.end();
+  }
+
+  /** Starts folding rollup deltas in the background (once migrated); reads are exact either way. */
+  private startFolding(): void {
+    if (this.foldTimer) return;
+    this.foldTimer = setInterval(() => {
+      if (this.folding) return;
+      this.folding = this.fold()
+        .then(() => undefined, (error: unknown) => this.warn('folding rollup deltas failed; reads stay exact, the deltas table grows until a fold succeeds', error))
+        .finally(() => { this.folding = null; });
+    }, FOLD_EVERY_MS);
+    this.foldTimer.unref();
+  }
+
+  /** Moves deltas into rollups, one batch; skipped while another instance (or a rebuild) folds. */
+  async fold(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [FOLD_LOCK]);
+      const moved = lock?.locked ? (await client.query(FOLD_DELTAS)).rowCount ?? 0 : 0;
+      await client.query('COMMIT');
+      return moved;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Replaces rollups by their recomputation. One snapshot (REPEATABLE READ) for the delete and the
+   * recomputation: a write that commits meanwhile is then neither in the recomputed rows nor among
+   * the deleted deltas, so its delta still counts it, once.
+   */
+  private async rebuildOn(client: pg.PoolClient, projectId: string | null): Promise<number> {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [FOLD_LOCK]);
+      const where = projectId === null ? '' : ' WHERE project_id = $1';
+      const values = projectId === null ? [] : [projectId];
+      await client.query(`DELETE FROM rollup_deltas${where}`, values);
+      await client.query(`DELETE FROM rollups${where}`, values);
+      const recompute = recomputeRollupsQuery(POSTGRES_DIALECT, projectId);
+      const inserted = await client.query(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`, recompute.values);
+      await client.query('COMMIT');
+      return inserted.rowCount ?? 0;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        return { buckets: await this.rebuildOn(client, projectId) };
+      } catch (error) {
+        // A concurrent write touched what the snapshot read: try again on a fresh snapshot.
+        if ((error as { code?: string }).code !== '40001' || attempt >= 5) throw error;
+      } finally {
+        client.release();
+      }
+    }
   }
 
   async transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
@@ -256,13 +368,50 @@ export class PostgresStorage implements Storage {
     return found.map(feedbackFromRow);
   }
 
-  async orphanPending(receivedBefore: number): Promise<number> {
-    // One statement, so both tables change together without an explicit transaction.
-    const row = await one(this.pool, `WITH
-        f AS (UPDATE feedback SET status = 'orphaned' WHERE status = 'pending' AND received_at < $1 RETURNING 1),
-        t AS (UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < $1 RETURNING 1)
-      SELECT (SELECT count(*) FROM f) + (SELECT count(*) FROM t) AS changed`, [receivedBefore]);
-    return row!['changed'] as number;
+  async listProjects(): Promise<ProjectRecord[]> {
+    return (await rows(this.pool, 'SELECT id, name, created_at FROM projects ORDER BY created_at, id'))
+      .map((r) => ({ id: r['id'] as string, name: r['name'] as string, createdAt: r['created_at'] as number }));
+  }
+
+  // ---- the read side (postgres-reads.ts) ----
+  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
+    return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
+  }
+  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
+    return this.reads.listInteractions(projectId, filter, page, options);
+  }
+  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]> {
+    return this.reads.findInteractions(projectId, ids, filter);
+  }
+  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]> {
+    return this.reads.listReactedInteractions(projectId, slug, range, page);
+  }
+  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
+    return this.reads.listFeedbackOfInteractions(projectId, interactionIds);
+  }
+  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
+    return this.reads.listConversation(projectId, conversationId, page);
+  }
+  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
+    return this.reads.endUserOverview(projectId, endUser);
+  }
+  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
+    return this.reads.listEndUserConversations(projectId, endUser, limit);
+  }
+  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
+    return this.reads.readRollups(projectId, query);
+  }
+  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
+    return this.reads.readRollupTotals(projectId, query);
+  }
+  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]> {
+    return this.reads.countUnlinkedFeedback(projectId, range, filter);
+  }
+  dumpRollups(projectId: string): Promise<RollupBucket[]> {
+    return this.reads.dumpRollups(projectId);
+  }
+  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
+    return this.reads.recomputeRollups(projectId, restrict);
   }
 
   async probe(write: boolean): Promise<void> {
@@ -273,7 +422,7 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  async countUnlinkedFeedback(): Promise<{ pending: number; orphaned: number }> {
+  async unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }> {
     const found = await rows(this.pool, "SELECT status, count(*)::int AS n FROM feedback WHERE status <> 'linked' GROUP BY status");
     const count = (status: string) => Number(found.find((r) => r['status'] === status)?.['n'] ?? 0);
     return { pending: count('pending'), orphaned: count('orphaned') };
@@ -316,10 +465,14 @@ export class PostgresStorage implements Storage {
       },
 
       findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
-        const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+        const c: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         if (q.interactionRef !== null) {
           const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND id = $2`, [q.projectId, q.interactionRef]);
           c.byId = row ? summaryFromRow(row) : null;
+        } else if (q.traceRef !== null) {
+          const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND trace_id = $2
+            AND ($3::text IS NULL OR span_id = $3) ORDER BY time_end DESC, id DESC LIMIT 1`, [q.projectId, q.traceRef, q.spanRef]);
+          c.byTrace = row ? summaryFromRow(row) : null;
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both candidates in one round trip; the earliest only counts when none ended by the timestamp.
           const hashes: [string, string][] = [];
@@ -397,6 +550,12 @@ export class PostgresStorage implements Storage {
         return found.map(tagUpdateFromRow);
       },
 
+      findTraceFeedback: async (projectId, traceId) => {
+        const found = await rows(db, `SELECT * FROM feedback WHERE project_id = $1 AND trace_ref = $2
+          AND (status <> 'linked' OR (link = 'trace' AND span_ref IS NULL)) ORDER BY received_at DESC, id DESC LIMIT ${RELINK_LIMIT}`, [projectId, traceId]);
+        return found.map(feedbackFromRow);
+      },
+
       insertInteractions: async (records) => {
         if (records.length === 0) return;
         await db.query(statement(multiRowInsert('interactions', INTERACTION_COLUMNS), columnArrays(INTERACTION_COLUMNS, records)));
@@ -436,6 +595,53 @@ export class PostgresStorage implements Storage {
         await db.query(statement('UPDATE interactions SET tags = tags || $3::jsonb WHERE project_id = $1 AND id = $2',
           [projectId, interactionId, jsonParam(tags)]));
       },
+
+      findInteractionDimensions: async (projectId, ids) => {
+        const out = new Map<string, InteractionDimensions & { timeEnd: number }>();
+        const q = ids.length === 1
+          ? { text: `SELECT ${DIMENSION_COLUMNS} FROM interactions i WHERE i.project_id = $1 AND i.id = $2`, values: [projectId, ids[0]] }
+          : findInteractionsQuery(POSTGRES_DIALECT, projectId, ids, noInteractionFilter(), DIMENSION_COLUMNS);
+        for (const row of await rows(db, q.text, q.values)) {
+          out.set(row['id'] as string, {
+            model: row['model'] as string | null, featureFlags: row['feature_flags'] as string[], tags: row['tags'] as Record<string, string>,
+            timeEnd: row['time_end'] as number,
+          });
+        }
+        return out;
+      },
+
+      findLinkedFeedbackEvents: async (projectId, interactionIds) => {
+        const out = new Map<string, FeedbackEvent[]>();
+        const q = interactionIds.length === 1
+          ? { text: `SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f WHERE f.interaction_id = $1 AND f.project_id = $2 AND f.status = 'linked'`, values: [interactionIds[0], projectId] }
+          : feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
+        for (const row of await rows(db, q.text, q.values)) {
+          const id = row['interaction_id'] as string;
+          const list = out.get(id) ?? [];
+          list.push(feedbackEventFromRow(row));
+          out.set(id, list);
+        }
+        return out;
+      },
+
+      addToRollups: async (deltas) => {
+        if (deltas.length === 0) return;
+        await db.query(statement(ADD_TO_ROLLUP_DELTAS, [
+          deltas.map((d) => d.key.projectId), deltas.map((d) => d.key.dimension), deltas.map((d) => d.key.value), deltas.map((d) => d.key.hour),
+          ...COUNTERS.map((c) => deltas.map((d) => d.counters[c])),
+        ]));
+      },
+
+      findPendingReceivedBefore: async (receivedBefore, limit) =>
+        (await rows(db, `SELECT * FROM feedback WHERE status = 'pending' AND received_at < $1 ORDER BY received_at, id LIMIT $2`, [receivedBefore, limit]))
+          .map(feedbackFromRow),
+
+      markFeedbackOrphaned: async (projectId, ids) => {
+        await db.query(statement(`UPDATE feedback SET status = 'orphaned' WHERE project_id = $1 AND id = ANY($2::text[]) AND status = 'pending'`, [projectId, ids]));
+      },
+
+      orphanTagUpdates: async (receivedBefore) =>
+        (await db.query(statement(`UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < $1`, [receivedBefore]))).rowCount ?? 0,
     };
   }
 }

@@ -43,6 +43,8 @@ export const INTERACTION_COLUMNS: readonly Column<InteractionRecord>[] = [
   { name: 'pii', type: 'jsonb', get: (r) => jsonParam(r.pii) },
   { name: 'received_at', type: 'bigint', get: (r) => r.receivedAt },
   { name: 'source', type: 'text', get: (r) => r.source },
+  { name: 'trace_id', type: 'text', get: (r) => r.traceId },
+  { name: 'span_id', type: 'text', get: (r) => r.spanId },
 ];
 
 export const FEEDBACK_COLUMNS: readonly Column<FeedbackRecord>[] = [
@@ -66,6 +68,8 @@ export const FEEDBACK_COLUMNS: readonly Column<FeedbackRecord>[] = [
   { name: 'pii_removed', type: 'boolean', get: (r) => r.piiRemoved },
   { name: 'pii', type: 'jsonb', get: (r) => jsonParam(r.pii) },
   { name: 'received_at', type: 'bigint', get: (r) => r.receivedAt },
+  { name: 'trace_ref', type: 'text', get: (r) => r.traceRef },
+  { name: 'span_ref', type: 'text', get: (r) => r.spanRef },
 ];
 
 /** `INSERT INTO table (...) SELECT * FROM unnest($1::type[], ...)`: one statement for any number of rows. */
@@ -92,7 +96,7 @@ export function interactionFromRow(row: Row): InteractionRecord {
     featureFlags: row['feature_flags'] as string[], traces: row['traces'] as InteractionRecord['traces'],
     timeStart: row['time_start'] as number, timeEnd: row['time_end'] as number, hideContent: row['hide_content'] as boolean,
     piiRemoved: row['pii_removed'] as boolean, pii: row['pii'] as InteractionRecord['pii'], receivedAt: row['received_at'] as number,
-    source: row['source'] as string,
+    source: row['source'] as string, traceId: row['trace_id'] as string | null, spanId: row['span_id'] as string | null,
   };
 }
 
@@ -106,6 +110,7 @@ export function feedbackFromRow(row: Row): FeedbackRecord {
     inputHash: row['input_hash'] as string | null, outputHash: row['output_hash'] as string | null,
     conversationId: row['conversation_id'] as string | null, flags: row['flags'] as FeedbackRecord['flags'],
     piiRemoved: row['pii_removed'] as boolean, pii: row['pii'] as FeedbackRecord['pii'], receivedAt: row['received_at'] as number,
+    traceRef: row['trace_ref'] as string | null, spanRef: row['span_ref'] as string | null,
   };
 }
 

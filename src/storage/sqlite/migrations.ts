@@ -1,5 +1,8 @@
 // Schema of the embedded SQLite store, as ordered migrations applied at start-up.
 // Times are integer milliseconds since the epoch; JSON-valued columns hold JSON text.
+import { COUNTERS } from '../../core/rollups.js';
+
+const COUNTER_COLUMNS_SQL = COUNTERS.map((c) => `    ${c} INTEGER NOT NULL DEFAULT 0`).join(',\n');
 
 export const SQLITE_MIGRATIONS: readonly string[] = [
   /* 1: projects, keys, interactions, feedback, tag updates */ `
@@ -97,5 +100,40 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     received_at INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX tag_updates_unlinked ON tag_updates(project_id, end_user) WHERE status <> 'linked';
+  `,
+  /* 2: the read side: list indexes and rollups */ `
+  -- Lists newest first: interactions by time_end, feedback by timestamp, an end user's feedback.
+  CREATE INDEX interactions_time ON interactions(project_id, time_end, id);
+  CREATE INDEX feedback_time ON feedback(project_id, timestamp, id);
+  CREATE INDEX feedback_user ON feedback(project_id, end_user, timestamp, id);
+  -- With id last, an end user's interactions come in the lists' (time_end, id) order straight from the
+  -- index, as linking reads them (planners would otherwise pick the project-wide time index and filter).
+  DROP INDEX interactions_user_end;
+  CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end, id);
+  -- Provisional (time) links near an interaction are found through feedback_user now.
+  DROP INDEX feedback_provisional;
+  -- Interactions by the feedback they received, in time_end order (linked_time_end is the interaction's time_end).
+  CREATE INDEX feedback_linked ON feedback(project_id, linked_time_end, interaction_id, slug) WHERE status = 'linked';
+  -- Pending and orphaned feedback by timestamp, for the statistics of ranges that do not start on an hour.
+  CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp, id) WHERE status <> 'linked';
+
+  -- Counters per (project, dimension, value, hour): see src/core/rollups.ts for what each counts.
+  CREATE TABLE rollups (
+    project_id TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    value TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+${COUNTER_COLUMNS_SQL},
+    PRIMARY KEY (project_id, dimension, value, hour)
+  ) STRICT, WITHOUT ROWID;
+  `,
+  /* 3: OpenTelemetry trace and span of interactions made from OTLP spans; the trace/span a feedback names */ `
+  ALTER TABLE interactions ADD COLUMN trace_id TEXT;
+  ALTER TABLE interactions ADD COLUMN span_id TEXT;
+  -- Feedback by trace: the trace's interactions by time_end (the last LLM call), or one span's.
+  CREATE INDEX interactions_trace ON interactions(project_id, trace_id, time_end) WHERE trace_id IS NOT NULL;
+  ALTER TABLE feedback ADD COLUMN trace_ref TEXT;
+  ALTER TABLE feedback ADD COLUMN span_ref TEXT;
+  CREATE INDEX feedback_trace ON feedback(project_id, trace_ref) WHERE trace_ref IS NOT NULL;
   `,
 ];

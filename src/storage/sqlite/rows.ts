@@ -11,13 +11,14 @@ const parse = <T>(v: unknown): T => (v === null || v === undefined ? null : JSON
 
 export const INTERACTION_COLUMNS = ['id', 'project_id', 'conversation_id', 'conversation_auto', 'end_user', 'input', 'output', 'input_hash',
   'output_hash', 'messages', 'history', 'system_prompt', 'model', 'rag_sources', 'tags', 'feature_flags', 'traces', 'time_start', 'time_end',
-  'hide_content', 'pii_removed', 'pii', 'received_at', 'source'] as const;
+  'hide_content', 'pii_removed', 'pii', 'received_at', 'source', 'trace_id', 'span_id'] as const;
 
 /** An interaction's values in INTERACTION_COLUMNS order (positional parameters bind faster than named ones). */
 export function interactionValues(r: InteractionRecord): unknown[] {
   return [r.id, r.projectId, r.conversationId, r.conversationAuto ? 1 : 0, r.endUser, r.input, r.output, r.inputHash, r.outputHash,
     json(r.messages), json(r.history), r.systemPrompt, r.model, json(r.ragSources), JSON.stringify(r.tags), JSON.stringify(r.featureFlags),
-    json(r.traces), r.timeStart, r.timeEnd, r.hideContent ? 1 : 0, r.piiRemoved ? 1 : 0, JSON.stringify(r.pii), r.receivedAt, r.source];
+    json(r.traces), r.timeStart, r.timeEnd, r.hideContent ? 1 : 0, r.piiRemoved ? 1 : 0, JSON.stringify(r.pii), r.receivedAt, r.source,
+    r.traceId, r.spanId];
 }
 
 export function interactionFromRow(row: Row): InteractionRecord {
@@ -31,18 +32,19 @@ export function interactionFromRow(row: Row): InteractionRecord {
     featureFlags: parse(row['feature_flags']), traces: parse(row['traces']), timeStart: row['time_start'] as number,
     timeEnd: row['time_end'] as number, hideContent: row['hide_content'] === 1, piiRemoved: row['pii_removed'] === 1,
     pii: parse(row['pii']), receivedAt: row['received_at'] as number, source: row['source'] as string,
+    traceId: row['trace_id'] as string | null, spanId: row['span_id'] as string | null,
   };
 }
 
 export const FEEDBACK_COLUMNS = ['id', 'project_id', 'event_id', 'slug', 'text', 'value', 'end_user', 'timestamp', 'status', 'link',
   'interaction_id', 'linked_time_end', 'interaction_ref', 'input_hash', 'output_hash', 'conversation_id', 'flags', 'pii_removed', 'pii',
-  'received_at'] as const;
+  'received_at', 'trace_ref', 'span_ref'] as const;
 
 /** A feedback's values in FEEDBACK_COLUMNS order. */
 export function feedbackValues(r: FeedbackRecord): unknown[] {
   return [r.id, r.projectId, r.eventId, r.slug, r.text, r.value, r.endUser, r.timestamp, r.status, r.link, r.interactionId,
     r.linkedTimeEnd, r.interactionRef, r.inputHash, r.outputHash, r.conversationId, JSON.stringify(r.flags), r.piiRemoved ? 1 : 0,
-    JSON.stringify(r.pii), r.receivedAt];
+    JSON.stringify(r.pii), r.receivedAt, r.traceRef, r.spanRef];
 }
 
 export function feedbackFromRow(row: Row): FeedbackRecord {
@@ -55,6 +57,7 @@ export function feedbackFromRow(row: Row): FeedbackRecord {
     inputHash: row['input_hash'] as string | null, outputHash: row['output_hash'] as string | null,
     conversationId: row['conversation_id'] as string | null, flags: parse(row['flags']), piiRemoved: row['pii_removed'] === 1,
     pii: parse(row['pii']), receivedAt: row['received_at'] as number,
+    traceRef: row['trace_ref'] as string | null, spanRef: row['span_ref'] as string | null,
   };
 }
 

@@ -7,13 +7,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ConversationNeighbours } from '../../core/conversations.js';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
-import type { FeedbackRecord, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
-import { isLastSecretKey, lastSecretKeyError, type ApiKeyRecord, type LinkUpdate, type ProjectRecord, type RevokeOptions, type Storage, type StorageCapabilities, type StorageTransaction } from '../port.js';
+import type { FeedbackRecord, FeedbackSlug, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
+import { noInteractionFilter, type FeedbackFilter, type InteractionFilter } from '../../core/queries.js';
+import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core/rollups.js';
+import {
+  isLastSecretKey, lastSecretKeyError,
+  type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type Storage, type StorageCapabilities, type StorageTransaction,
+} from '../port.js';
+import { feedbackEventFromRow } from '../read-rows.js';
+import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { probePayload } from '../probe.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { bindings, SQLITE_DIALECT, SqliteReads } from './sqlite-reads.js';
 import { WalSync } from './wal-sync.js';
 import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
 
@@ -31,6 +41,13 @@ const insertInto = (table: string, columns: readonly string[]) =>
   `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 const INSERT_INTERACTION = insertInto('interactions', INTERACTION_COLUMNS);
 const INSERT_FEEDBACK = insertInto('feedback', FEEDBACK_COLUMNS);
+const ADD_TO_ROLLUP = `INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTERS.join(', ')})
+  VALUES (${['?', '?', '?', '?', ...COUNTERS.map(() => '?')].join(', ')})
+  ON CONFLICT (project_id, dimension, value, hour) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+/** How often the planner's statistics are refreshed (they change slowly; each refresh samples, so it is cheap). */
+const OPTIMIZE_EVERY_MS = 3_600_000;
+/** Settings key recording that rollups were built from the rows there were when migration 2 ran. */
+const ROLLUPS_BUILT = 'rollups_built';
 
 /** The link-candidate lookups, written once: they run for every feedback. */
 const byUser = `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND end_user = ?`;
@@ -40,6 +57,8 @@ const byContent = (where: string) => ({
 });
 const LINK = {
   byId: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND id = ?`,
+  byTrace: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND trace_id = ? ORDER BY time_end DESC, id DESC LIMIT 1`,
+  bySpan: `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = ? AND trace_id = ? AND span_id = ? ORDER BY time_end DESC LIMIT 1`,
   byOutput: byContent('output_hash = ?'),
   byInput: byContent('input_hash = ?'),
   byBoth: byContent('output_hash = ? AND input_hash = ?'),
@@ -48,6 +67,10 @@ const LINK = {
   timeEndedBy: `${byUser} AND time_end BETWEEN ? AND ? ORDER BY time_end DESC LIMIT 1`,
   timeAfter: `${byUser} AND time_end > ? AND time_end <= ? ORDER BY time_end ASC LIMIT 1`,
 };
+
+function dimensionsFromRow(row: Row): InteractionDimensions & { timeEnd: number } {
+  return { model: row['model'] as string | null, featureFlags: JSON.parse(row['feature_flags'] as string), tags: JSON.parse(row['tags'] as string), timeEnd: row['time_end'] as number };
+}
 
 export interface SqliteStorageOptions {
   /** Path of the database file, or ':memory:' (tests of a single connection only). */
@@ -85,6 +108,8 @@ export class SqliteStorage implements Storage {
   private readonly wal: WalSync | null;
   private readonly warn: (message: string, error: unknown) => void;
   private readonly lockWaitMs: number;
+  private readonly reads: SqliteReads;
+  private optimizeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteStorageOptions) {
     this.filename = options.filename;
@@ -94,6 +119,7 @@ export class SqliteStorage implements Storage {
     this.writer = open(options.filename, false);
     this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames, this.warn, options.onSync);
     this.tx = this.createTransaction();
+    this.reads = new SqliteReads((sql) => this.read(sql), this.writer);
   }
 
   /** Resolves once every write made so far on the write connection is on disk. */
@@ -135,7 +161,17 @@ export class SqliteStorage implements Storage {
       }
     });
     migrateAll.immediate();
+    // Rows stored before rollups existed are counted once, here; from then on every write keeps them.
+    if (!this.writer.prepare('SELECT 1 FROM settings WHERE key = ?').get(ROLLUPS_BUILT)) {
+      this.reads.rebuildInTransaction(null);
+      this.writer.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(ROLLUPS_BUILT, String(Date.now()));
+    }
+    this.analyze();
     await this.durable();
+    if (this.filename !== ':memory:') {
+      this.optimizeTimer = setInterval(() => { this.queue = this.queue.then(() => this.analyze()).catch(() => undefined); }, OPTIMIZE_EVERY_MS);
+      this.optimizeTimer.unref();
+    }
     // From now on the write lock is waited for on timers (begin()); a read waits only briefly.
     this.writer.pragma('busy_timeout = 0');
   }
@@ -154,7 +190,18 @@ export class SqliteStorage implements Storage {
     }
   }
 
+  /**
+   * Statistics for the query planner (SQLite's recommended `PRAGMA optimize`, on a sample of each
+   * index so it stays quick on large tables): without them it may walk a project-wide index in the
+   * order a list wants and filter, where an end user's or a partial index is a thousand times smaller.
+   */
+  private analyze(): void {
+    this.writer.pragma('analysis_limit = 1000');
+    this.writer.pragma('optimize = 0x10002');
+  }
+
   async close(): Promise<void> {
+    if (this.optimizeTimer) clearInterval(this.optimizeTimer);
     try {
       await this.wal?.idle();
       await this.queue.catch(() => undefined);
@@ -292,12 +339,63 @@ export class SqliteStorage implements Storage {
     return rows.map(feedbackFromRow);
   }
 
-  async orphanPending(receivedBefore: number): Promise<number> {
-    return this.transaction(async () => {
-      const feedback = this.prepare("UPDATE feedback SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore);
-      const tags = this.prepare("UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore);
-      return feedback.changes + tags.changes;
+  async listProjects(): Promise<ProjectRecord[]> {
+    const rows = this.read('SELECT id, name, created_at FROM projects ORDER BY created_at, id').all() as Row[];
+    return rows.map((r) => ({ id: r['id'] as string, name: r['name'] as string, createdAt: r['created_at'] as number }));
+  }
+
+  // ---- the read side (sqlite-reads.ts) ----
+  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
+    return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
+  }
+  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
+    return this.reads.listInteractions(projectId, filter, page, options);
+  }
+  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]> {
+    return this.reads.findInteractions(projectId, ids, filter);
+  }
+  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]> {
+    return this.reads.listReactedInteractions(projectId, slug, range, page);
+  }
+  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
+    return this.reads.listFeedbackOfInteractions(projectId, interactionIds);
+  }
+  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
+    return this.reads.listConversation(projectId, conversationId, page);
+  }
+  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
+    return this.reads.endUserOverview(projectId, endUser);
+  }
+  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
+    return this.reads.listEndUserConversations(projectId, endUser, limit);
+  }
+  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
+    return this.reads.readRollups(projectId, query);
+  }
+  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
+    return this.reads.readRollupTotals(projectId, query);
+  }
+  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]> {
+    return this.reads.countUnlinkedFeedback(projectId, range, filter);
+  }
+  dumpRollups(projectId: string): Promise<RollupBucket[]> {
+    return this.reads.dumpRollups(projectId);
+  }
+  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
+    return this.reads.recomputeRollups(projectId, restrict);
+  }
+
+  /** Runs between transactions (it takes the write lock itself), then waits for the commit to be on disk. */
+  async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
+    const done = this.queue.then(() => {
+      const result = this.reads.rebuildInTransaction(projectId);
+      this.analyze();
+      return result;
     });
+    this.queue = done.catch(() => undefined);
+    const result = await done;
+    await this.durable();
+    return result;
   }
 
   async probe(write: boolean): Promise<void> {
@@ -310,7 +408,7 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  async countUnlinkedFeedback(): Promise<{ pending: number; orphaned: number }> {
+  async unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }> {
     const rows = this.read("SELECT status, count(*) AS n FROM feedback WHERE status <> 'linked' GROUP BY status").all() as Row[];
     const count = (status: string) => Number(rows.find((r) => r['status'] === status)?.['n'] ?? 0);
     return { pending: count('pending'), orphaned: count('orphaned') };
@@ -339,10 +437,12 @@ export class SqliteStorage implements Storage {
       },
 
       findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
-        const c: LinkCandidates = { byId: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
+        const c: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
         const user = [q.projectId, q.endUser] as const;
         if (q.interactionRef !== null) {
           c.byId = summary(LINK.byId, q.projectId, q.interactionRef);
+        } else if (q.traceRef !== null) {
+          c.byTrace = q.spanRef === null ? summary(LINK.byTrace, q.projectId, q.traceRef) : summary(LINK.bySpan, q.projectId, q.traceRef, q.spanRef);
         } else if (q.inputHash !== null || q.outputHash !== null) {
           // Both hashes: search by output (the more selective) and filter on input.
           const sql = q.outputHash === null ? LINK.byInput : q.inputHash === null ? LINK.byOutput : LINK.byBoth;
@@ -398,6 +498,13 @@ export class SqliteStorage implements Storage {
         return rows.map(tagUpdateFromRow);
       },
 
+      findTraceFeedback: async (projectId, traceId) => {
+        const rows = this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND trace_ref = ?
+          AND (status <> 'linked' OR (link = 'trace' AND span_ref IS NULL)) ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
+          .all(projectId, traceId) as Row[];
+        return rows.map(feedbackFromRow);
+      },
+
       insertInteractions: async (rows) => {
         const statement = insertInteraction();
         for (const r of rows) statement.run(interactionValues(r));
@@ -427,6 +534,59 @@ export class SqliteStorage implements Storage {
       addInteractionTags: async (projectId, interactionId, tags) => {
         this.prepare('UPDATE interactions SET tags = json_patch(tags, ?) WHERE project_id = ? AND id = ?').run(JSON.stringify(tags), projectId, interactionId);
       },
+
+      findInteractionDimensions: async (projectId, ids) => {
+        const out = new Map<string, InteractionDimensions & { timeEnd: number }>();
+        if (ids.length === 1) {
+          const row = one(`SELECT ${DIMENSION_COLUMNS} FROM interactions i WHERE i.project_id = ? AND i.id = ?`, projectId, ids[0]);
+          if (row) out.set(row['id'] as string, dimensionsFromRow(row));
+          return out;
+        }
+        const q = findInteractionsQuery(SQLITE_DIALECT, projectId, ids, noInteractionFilter(), DIMENSION_COLUMNS);
+        for (const row of this.prepare(q.text).all(bindings(q.values)) as Row[]) {
+          out.set(row['id'] as string, dimensionsFromRow(row));
+        }
+        return out;
+      },
+
+      findLinkedFeedbackEvents: async (projectId, interactionIds) => {
+        const out = new Map<string, FeedbackEvent[]>();
+        const rows = interactionIds.length === 1
+          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f WHERE f.interaction_id = ? AND f.project_id = ? AND f.status = 'linked'`)
+            .all(interactionIds[0], projectId) as Row[]
+          : (() => {
+            const q = feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
+            return this.prepare(q.text).all(bindings(q.values)) as Row[];
+          })();
+        for (const row of rows) {
+          const id = row['interaction_id'] as string;
+          const list = out.get(id) ?? [];
+          list.push(feedbackEventFromRow(row));
+          out.set(id, list);
+        }
+        return out;
+      },
+
+      addToRollups: async (deltas) => {
+        const statement = this.prepare(ADD_TO_ROLLUP);
+        for (const { key, counters } of deltas) {
+          statement.run(key.projectId, key.dimension, key.value, key.hour, ...COUNTERS.map((c) => counters[c]));
+        }
+      },
+
+      findPendingReceivedBefore: async (receivedBefore, limit) => {
+        const rows = this.prepare(`SELECT * FROM feedback WHERE status = 'pending' AND received_at < ? ORDER BY received_at, id LIMIT ?`)
+          .all(receivedBefore, limit) as Row[];
+        return rows.map(feedbackFromRow);
+      },
+
+      markFeedbackOrphaned: async (projectId, ids) => {
+        const statement = this.prepare(`UPDATE feedback SET status = 'orphaned' WHERE project_id = ? AND id = ? AND status = 'pending'`);
+        for (const id of ids) statement.run(projectId, id);
+      },
+
+      orphanTagUpdates: async (receivedBefore) =>
+        this.prepare("UPDATE tag_updates SET status = 'orphaned' WHERE status = 'pending' AND received_at < ?").run(receivedBefore).changes,
     };
   }
 }
