@@ -10,8 +10,8 @@ import type { Health } from '../../app/health.js';
 
 export function registerHealthRoutes(app: FastifyInstance, options: { health: Health; closing: () => boolean }): void {
   const live = { status: 'ok' } as const;
-  app.get('/livez', { config: { access: 'public' }, schema: { hide: true } }, async () => live);
-  app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+  app.get('/livez', { config: { access: 'public' }, schema: { summary: 'Liveness', security: [] } }, async () => live);
+  app.get('/healthz', { config: { access: 'public' }, schema: { summary: 'Readiness (also liveness with ?live)', security: [] } }, async (request, reply) => {
     if ((request.query as Record<string, unknown>)['live'] !== undefined) return live;
     if (options.closing()) return reply.code(503).header('retry-after', '1').send({ status: 'unavailable', ready: false, storage: 'closing' });
     const readiness = await options.health.readiness();
