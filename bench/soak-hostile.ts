@@ -2,10 +2,12 @@
 // `node dist/bench/soak-hostile.js '<HostileSpec JSON>'`. Until killed, at once:
 // - slow bodies: connections that send headers and then one byte of body a second, never
 //   finishing (the server must cut them off, 408), reconnecting when cut off;
-// - oversize bodies: 2 MB feedback bodies, one after the other (413);
+// - oversize bodies: 2 MB feedback bodies (413);
 // - malformed bodies: broken JSON, deep nesting, duplicate keys (4xx);
 // - a publishable key flooding PII: feedback with anonymize true and 30 KB of text full of names,
-//   emails and phone numbers, from many end users, as fast as the answers come (429 once limited).
+//   emails and phone numbers, from many end users (429 once limited).
+// Each kind (and each flooder) sends at most `rate` requests a second: on one machine, a faster
+// hostile process would measure CPU contention between processes rather than feedloop.
 // Prints one JSON line every `reportSeconds` with the answers each kind got, by status.
 import { connect } from 'node:net';
 import { chatTexts, prng } from './data.js';
@@ -16,6 +18,8 @@ export interface HostileSpec {
   secretKey: string;
   slowConnections: number;
   floodConcurrency: number;
+  /** Requests per second of each hostile kind (oversize, malformed) and of each PII flooder: they share the machine with the server. */
+  rate: number;
   reportSeconds: number;
 }
 
@@ -61,6 +65,12 @@ async function main(): Promise<void> {
   const url = new URL(spec.url);
   const rnd = prng(99);
   const forever = async (f: () => Promise<void>) => { for (;;) await f(); };
+  /** At most `spec.rate` calls of `f` a second (fewer when answers take longer). */
+  const paced = (f: () => Promise<void>) => forever(async () => {
+    const started = Date.now();
+    await f();
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 / spec.rate - (Date.now() - started))));
+  });
   const timestamp = new Date(Date.now() - 60_000).toISOString();
   const oversize = JSON.stringify({ feedback: { slug: 'comment', text: 'x'.repeat(2 * 1024 * 1024) }, metadata: { end_user: 'big', timestamp } });
   const malformed = [
@@ -80,9 +90,9 @@ async function main(): Promise<void> {
   setInterval(() => process.stdout.write(JSON.stringify(counts) + '\n'), spec.reportSeconds * 1000);
   await Promise.all([
     ...Array.from({ length: spec.slowConnections }, () => forever(() => slowBody(url, spec.secretKey))),
-    forever(() => post('oversize', spec.url, spec.secretKey, oversize)),
-    forever(() => post('malformed', spec.url, spec.secretKey, malformed[m++ % malformed.length]!)),
-    ...Array.from({ length: spec.floodConcurrency }, () => forever(() => post('pii_flood', spec.url, spec.publishableKey, JSON.stringify({
+    paced(() => post('oversize', spec.url, spec.secretKey, oversize)),
+    paced(() => post('malformed', spec.url, spec.secretKey, malformed[m++ % malformed.length]!)),
+    ...Array.from({ length: spec.floodConcurrency }, () => paced(() => post('pii_flood', spec.url, spec.publishableKey, JSON.stringify({
       feedback: { slug: 'comment', text: piiText() }, metadata: { end_user: `flood-${u++ % 1000}`, timestamp, anonymize: true },
     })))),
   ]);

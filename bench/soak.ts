@@ -58,13 +58,14 @@ export async function runSoak(): Promise<void> {
     seeded: envInt('BENCH_SOAK_SEEDED', 10_000, 1),
     slow: envInt('BENCH_SOAK_SLOW', 20, 0),
     flood: envInt('BENCH_SOAK_FLOOD', 4, 0),
+    hostileRate: envInt('BENCH_SOAK_HOSTILE_RATE', 25, 1),
     out: process.env['BENCH_OUT'] ? resolve(process.env['BENCH_OUT']) : null,
   };
   const apiKey = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
   const loadBefore = loadavg();
   console.log(`feedloop soak: ${settings.seconds} s of ${settings.rate} req/s well-behaved load (${settings.connections} connections, ` +
     `windows of ${settings.window} s) with hostile clients (${settings.slow} slow bodies, oversize and malformed bodies, ` +
-    `${settings.flood} PII flooders with a publishable key), after ${settings.baselineSeconds} s unloaded; ${fmt(settings.seeded)} stored interactions`);
+    `${settings.flood} PII flooders with a publishable key, ${settings.hostileRate} req/s each), after ${settings.baselineSeconds} s unloaded; ${fmt(settings.seeded)} stored interactions`);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
   const dir = tempDir('feedloop-soak-');
@@ -90,7 +91,7 @@ export async function runSoak(): Promise<void> {
       console.log(`  unloaded ${String(w.at).padStart(5)} s  ${fmt(w.requestsPerSecond).padStart(5)} req/s  p50 ${w.latencyP50} ms  p99 ${w.latencyP99} ms  max ${w.latencyMax} ms`);
     });
 
-    const hostileSpec: HostileSpec = { url: server.url, publishableKey, secretKey: apiKey, slowConnections: settings.slow, floodConcurrency: settings.flood, reportSeconds: settings.window };
+    const hostileSpec: HostileSpec = { url: server.url, publishableKey, secretKey: apiKey, slowConnections: settings.slow, floodConcurrency: settings.flood, rate: settings.hostileRate, reportSeconds: settings.window };
     const hostile = spawn(process.execPath, [join(HERE, 'soak-hostile.js'), JSON.stringify(hostileSpec)], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.add(hostile);
     let partial = '';

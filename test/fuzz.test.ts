@@ -99,7 +99,8 @@ let publishableKey: string;
 let fuzzProject: string;
 
 before(async () => {
-  server = await startTestServer({ FEEDLOOP_BODY_LIMIT_LARGE: '2097152' });
+  // The production defaults of the publishable-key limits, so that they are fuzzed too.
+  server = await startTestServer({ FEEDLOOP_BODY_LIMIT_LARGE: '2097152', FEEDLOOP_RATE_LIMIT_IP: '600', FEEDLOOP_RATE_LIMIT_END_USER: '120' });
   wellBehavedKey = (await server.keys.create('well-behaved')).key;
   publishableKey = (await server.keys.create('default', { kind: 'publishable' })).key;
   fuzzProject = (await server.keys.authenticate(TEST_KEY))!.projectId;

@@ -23,7 +23,12 @@ export const TEST_KEY = 'fl_sk_test_0123456789abcdefghijklmnopqrstuvwxyz';
 
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: ServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'feedloop-test-'));
-  const config = loadConfig({ FEEDLOOP_DATA_DIR: dir, LOG_LEVEL: 'silent', FEEDLOOP_API_KEY: TEST_KEY, FEEDLOOP_PII_THREADS: '0', ...env });
+  // The per-address and per-end-user limits of publishable keys are off unless a test sets them
+  // (tests send many requests from one address; test/http/hardening.test.ts tests the limits).
+  const config = loadConfig({
+    FEEDLOOP_DATA_DIR: dir, LOG_LEVEL: 'silent', FEEDLOOP_API_KEY: TEST_KEY, FEEDLOOP_PII_THREADS: '0',
+    FEEDLOOP_RATE_LIMIT_IP: '0', FEEDLOOP_RATE_LIMIT_END_USER: '0', ...env,
+  });
   const server = await createServer(config, options);
   await server.keys.ensure(TEST_KEY);
   const call = async (method: 'GET' | 'POST', url: string, body: unknown, key: string) => {
