@@ -146,13 +146,16 @@ export function loadConfig(env: Env = process.env, options: { isTerminal?: boole
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const apiKey = value(env, 'FEEDLOOP_API_KEY') || null;
+  // Keys longer than this are refused without a lookup (src/app/keys.ts): such a key could never authenticate.
+  if (apiKey !== null && apiKey.length > 256) throw new ConfigError('FEEDLOOP_API_KEY must be at most 256 characters');
   return {
     port: integer(env, 'PORT', 0, 65535),
     host: value(env, 'HOST'),
     dataDir: resolve(value(env, 'FEEDLOOP_DATA_DIR')),
     databaseUrl,
     databasePoolSize: integer(env, 'FEEDLOOP_DB_POOL', 1, 1000),
-    apiKey: value(env, 'FEEDLOOP_API_KEY') || null,
+    apiKey,
     clockSkewMs: duration(env, 'FEEDLOOP_CLOCK_SKEW'),
     lookbackMs: duration(env, 'FEEDLOOP_LOOKBACK'),
     pendingTtlMs: duration(env, 'FEEDLOOP_PENDING_TTL'),
