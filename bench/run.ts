@@ -20,7 +20,8 @@
 // Environment: BENCH_DURATION (s, default 20), BENCH_WARMUP (s, default 3), BENCH_RUNS (default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_SMALL (default 10000), BENCH_LARGE (default 1000000),
 // BENCH_CPU_PROF=DIR (run feedloop under --cpu-prof, profiles written to DIR),
-// BENCH_OUT=FILE (also write every measurement as JSON), BENCH_POSTGRES=0 (skip the PostgreSQL phase).
+// BENCH_OUT=FILE (also write every measurement as JSON), BENCH_POSTGRES=0 (skip the PostgreSQL phase),
+// BENCH_PREVIOUS=DIR (a built checkout of another commit, loaded the same way in each run, for "this build ÷ previous").
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -46,6 +47,8 @@ const settings = {
   cpuProfDir: process.env['BENCH_CPU_PROF'] ? resolve(process.env['BENCH_CPU_PROF']) : null,
   out: process.env['BENCH_OUT'] ? resolve(process.env['BENCH_OUT']) : null,
   postgres: (process.env['BENCH_POSTGRES'] ?? '').trim() !== '0',
+  /** A checkout of another feedloop commit, built (npm ci), to compare with in the same run. */
+  previous: process.env['BENCH_PREVIOUS'] ? resolve(process.env['BENCH_PREVIOUS']) : null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -95,6 +98,8 @@ interface RunResult {
   prototypeFeedback: LoadResult;
   smallMemory: { rssMb: number; peakMb: number };
   largeMemory: { rssMb: number; peakMb: number };
+  /** BENCH_PREVIOUS: another build of feedloop (e.g. the last release), loaded the same way in the same run. */
+  previous?: { feedback: LoadResult; interaction: LoadResult };
 }
 
 async function main(): Promise<void> {
@@ -172,6 +177,22 @@ async function main(): Promise<void> {
         partial.smallMemory = memoryOf(small.child.pid!);
       } finally {
         await stopServer(small);
+      }
+      if (settings.previous) {
+        // The other build seeds with its own code, so its schema is its own.
+        const previousDir = tempDir('feedloop-bench-previous-');
+        const { seedDataDir: seedPrevious } = await import(join(settings.previous, 'dist/bench/seed.js')) as typeof import('./seed.js');
+        await seedPrevious(previousDir, settings.small, apiKey);
+        const previous = await startServer('previous build', [join(settings.previous, 'bin/feedloop.js'), 'serve'], feedloopEnv(previousDir));
+        try {
+          partial.previous = {
+            feedback: await step(`previous feedback (${fmt(settings.small)})`, spec(previous.url, 'feedback', null, settings.small), previous),
+            interaction: await step('previous interaction anonymize:false', spec(previous.url, 'interaction', false, settings.small), previous),
+          };
+        } finally {
+          await stopServer(previous);
+          rmSync(previousDir, { recursive: true, force: true });
+        }
       }
       const prototype = await startServer('bare prototype', [join(HERE, 'prototype-server.js')], { FEEDLOOP_DATA_DIR: smallDir });
       try {
@@ -260,6 +281,13 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
   throughputLine('interaction anonymize:false', (r) => r.interaction, (r) => r.baselineInteraction, 0.8);
   latencyLines('interaction anonymize:false', (r) => r.interaction, (r) => r.baselineInteraction, 10);
   throughputLine('interaction anonymize:true', (r) => r.anonymized, (r) => r.baselineAnonymized, 0.3);
+  if (results.every((r) => r.previous)) {
+    const prev = (r: RunResult) => r.previous!;
+    lines.push(`previous build (${settings.previous}): feedback ratio to baseline ${spread(ratio((r) => prev(r).feedback, (r) => r.baselineFeedback), 2)}` +
+      `, interaction anonymize:false ${spread(ratio((r) => prev(r).interaction, (r) => r.baselineInteraction), 2)}`);
+    lines.push(`this build ÷ previous: feedback ${spread(ratio((r) => r.feedback, (r) => prev(r).feedback), 2)}  p99 ${spread(col((r) => r.feedback.latencyP99))} vs ${spread(col((r) => prev(r).feedback.latencyP99))} ms` +
+      `; interaction anonymize:false ${spread(ratio((r) => r.interaction, (r) => prev(r).interaction), 2)}  p99 ${spread(col((r) => r.interaction.latencyP99))} vs ${spread(col((r) => prev(r).interaction.latencyP99))} ms`);
+  }
   lines.push(`interaction anonymize:true p99: ${spread(col((r) => r.anonymized.latencyP99), 0, ' ms')}  baseline ${spread(col((r) => r.baselineAnonymized.latencyP99), 0, ' ms')}`);
 
   const cost = col((r) => r.feedback.requestsPerSecond / r.feedbackLarge.requestsPerSecond);

@@ -82,7 +82,7 @@ export async function runSoak(): Promise<void> {
   let metricsText = '';
   try {
     const created = await fetch(`${server.url}/api/v1/keys`, {
-      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'publishable', name: 'soak flooder' }),
+      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'publishable', name: 'soak flooder', origins: ['*'] }),
     });
     const publishableKey = ((await created.json()) as { key: string }).key;
 

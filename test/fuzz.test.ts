@@ -77,6 +77,10 @@ const ROUTES: FuzzRoute[] = [
   { method: 'GET', url: '/api/v1/compare', query: 'by=tag:team&a=a&b=b' },
   { method: 'POST', url: OTLP_TRACES, body: () => otlpChat('c'.repeat(31) + '1', 'fuzz-user', 'question', 'answer', T0), errors: /^application\/(json|x-protobuf)/ },
   { method: 'POST', url: `/otlp${OTLP_TRACES}`, body: () => otlpChat('d'.repeat(31) + '1', 'fuzz-user', 'q', 'a', T0, { 'session.id': 's1' }), errors: /^application\/(json|x-protobuf)/ },
+  { method: 'POST', url: '/api/v1/feedback/batch', body: () => ({
+    sent_at: iso(Date.now()), events: [feedback('fuzz-user', 'thumbs_up', T0, { event_id: 'b1' }), feedback('fuzz-user', 'comment', T0 + 1, {}, { text: 'ok' })] }) },
+  { method: 'POST', url: '/api/v1/feedback-tokens', body: () => ({ end_user: 'fuzz-user', interaction_id: 'i1', expires_in: 60 }) },
+  { method: 'GET', url: '/sdk/:file' },
   { method: 'GET', url: '/healthz' },
   { method: 'GET', url: '/livez' },
   { method: 'GET', url: '/metrics' },
@@ -102,7 +106,7 @@ before(async () => {
   // The production defaults of the publishable-key limits, so that they are fuzzed too.
   server = await startTestServer({ FEEDLOOP_BODY_LIMIT_LARGE: '2097152', FEEDLOOP_RATE_LIMIT_IP: '600', FEEDLOOP_RATE_LIMIT_END_USER: '120' });
   wellBehavedKey = (await server.keys.create('well-behaved')).key;
-  publishableKey = (await server.keys.create('default', { kind: 'publishable' })).key;
+  publishableKey = (await server.keys.create('default', { kind: 'publishable', origins: ['*'] })).key;
   fuzzProject = (await server.keys.authenticate(TEST_KEY))!.projectId;
 });
 after(async () => {
@@ -256,7 +260,7 @@ test('hostile bodies, headers and query strings on every route: never a 5xx, alw
 
   try {
     await fc.assert(fc.asyncProperty(request, async (r) => {
-      const path = r.route.url.replace(':id', r.segment).replace(':code', r.segment).replace(':end_user', r.segment).replace('*', r.segment);
+      const path = r.route.url.replace(':id', r.segment).replace(':code', r.segment).replace(':end_user', r.segment).replace(':file', r.segment).replace('*', r.segment);
       const query = [r.route.query, r.query.slice(1)].filter(Boolean).join('&');
       const url = query ? `${path}?${query}` : path;
       const headers: Record<string, string> = { ...r.headers, ...authHeader(r.auth) };

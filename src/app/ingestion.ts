@@ -7,7 +7,7 @@ import { unstorableText } from '../core/storable-text.js';
 import type { FeedbackRecord, InteractionRecord, PiiCounts, TagUpdateRecord, Trace } from '../core/model.js';
 import type { ContentHasher } from '../core/text.js';
 import { anonymizeFields, type Anonymizer } from './anonymizer.js';
-import { hasContent, isCopySlug, type BuiltInteraction, type TagUpdateResult } from './write-ops.js';
+import { hasContent, isCopySlug, type BuiltFeedback, type BuiltInteraction, type TagUpdateResult } from './write-ops.js';
 import type { WriteQueue } from './write-queue.js';
 
 /** Traces keep their structure and token counts under hide_content, but no content. */
@@ -42,6 +42,18 @@ export class Ingestion {
 
   async recordFeedback(projectId: string, cmd: FeedbackCommand): Promise<FeedbackRecord> {
     refuseUnstorable(cmd);
+    return this.queue.write({ kind: 'feedback', ...(await this.buildFeedback(projectId, cmd)) });
+  }
+
+  /** Stores the feedback of one batch request in one transaction (one group commit); returns it in order. */
+  async recordFeedbackBatch(projectId: string, commands: FeedbackCommand[]): Promise<FeedbackRecord[]> {
+    if (commands.length === 0) return [];
+    refuseUnstorable(commands);
+    const items = await Promise.all(commands.map((c) => this.buildFeedback(projectId, c)));
+    return this.queue.write({ kind: 'feedback_batch', items });
+  }
+
+  private async buildFeedback(projectId: string, cmd: FeedbackCommand): Promise<BuiltFeedback> {
     const { text, pii } = await this.anonymizedText(cmd.text, cmd.anonymize);
     const record: FeedbackRecord = {
       id: newId(), projectId, eventId: cmd.eventId, slug: cmd.slug, text, value: cmd.value, endUser: cmd.endUser,
@@ -52,7 +64,7 @@ export class Ingestion {
     };
     // Copied text is compared raw now and in its stored (possibly anonymized) form on later re-runs.
     const copiedTexts = isCopySlug(cmd.slug) && hasContent(cmd.text) ? [...new Set([cmd.text, text!])] : [];
-    return this.queue.write({ kind: 'feedback', record, copiedTexts });
+    return { record, copiedTexts };
   }
 
   /** Stores interactions (one, or a whole conversation) in one transaction; returns them in order. */

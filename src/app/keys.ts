@@ -10,6 +10,7 @@
 // strings only after their (per-process randomly seeded) hashes match, so its timing cannot be
 // steered towards a valid key either. docs/hardening.md says more.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FieldError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ApiKeyKind, ApiKeyRecord, ProjectRecord, Storage } from '../storage/port.js';
 
@@ -31,13 +32,38 @@ function sameDigest(a: string, b: string): boolean {
 
 export interface CreatedKey { record: ApiKeyRecord; key: string }
 
-export interface KeyOptions { kind?: ApiKeyKind; name?: string | null; origins?: string[]; key?: string }
+export interface KeyOptions { kind?: ApiKeyKind; name?: string | null; origins?: string[]; requireToken?: boolean; key?: string }
 
-export interface Principal { projectId: string; keyId: string; kind: ApiKeyKind; origins: string[] }
+export interface Principal { projectId: string; keyId: string; kind: ApiKeyKind; origins: string[]; requireToken: boolean }
+
+/** What a key may be created with, beyond its schema (the keys API and the CLI). */
+export function checkKeyOptions(body: unknown): FieldError[] {
+  const { kind, origins, require_token: requireToken } = (body ?? {}) as { kind?: unknown; origins?: unknown; require_token?: unknown };
+  const errors: FieldError[] = [];
+  if (kind === 'publishable' && (!Array.isArray(origins) || origins.length === 0)) {
+    errors.push({ pointer: '/origins', detail: 'a publishable key needs the origins it may be used from (or ["*"] for any origin)' });
+  }
+  if (kind === 'secret' && requireToken === true) errors.push({ pointer: '/require_token', detail: 'only a publishable key can require feedback tokens' });
+  return [...errors, ...checkOrigins(origins)];
+}
+
+function checkOrigins(origins: unknown): FieldError[] {
+  if (!Array.isArray(origins)) return [];
+  return origins.flatMap((o, k) => {
+    if (typeof o !== 'string' || o === '*') return [];
+    try {
+      return new URL(o).origin === o ? [] : [{ pointer: `/origins/${k}`, detail: 'must be an origin such as https://chat.example.com (scheme, host, optional port; no path)' }];
+    } catch {
+      return [{ pointer: `/origins/${k}`, detail: 'must be an origin such as https://chat.example.com' }];
+    }
+  });
+}
 
 export class Keys {
   /** Lookups (found or not) are cached briefly; revocation through another process takes effect within this time. */
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  /** The live secret keys of a project by id, with their hashes (feedback tokens are signed with them), cached the same way. */
+  private readonly secretKeys = new Map<string, { keys: Map<string, string>; until: number }>();
 
   constructor(private readonly storage: Storage, private readonly cacheMs = 1000) {}
 
@@ -64,9 +90,11 @@ export class Keys {
     const key = options.key ?? KIND_PREFIX[kind] + randomBytes(32).toString('base64url');
     const record: ApiKeyRecord = {
       id: newId(), projectId, kind, name: options.name ?? null, keyHash: hashKey(key),
-      keyPrefix: key.slice(0, PREFIX_LENGTH), origins: options.origins ?? [], createdAt: Date.now(), revokedAt: null,
+      keyPrefix: key.slice(0, PREFIX_LENGTH), origins: options.origins ?? [], requireToken: options.requireToken ?? false,
+      createdAt: Date.now(), revokedAt: null,
     };
     await this.storage.createApiKey(record);
+    if (kind === 'secret') this.secretKeys.delete(projectId);
     return { record, key };
   }
 
@@ -98,16 +126,29 @@ export class Keys {
     const digest = hashKey(key);
     const record = await this.storage.findApiKeyByHash(digest);
     const principal = record && record.revokedAt === null && sameDigest(record.keyHash, digest)
-      ? { projectId: record.projectId, keyId: record.id, kind: record.kind, origins: record.origins }
+      ? { projectId: record.projectId, keyId: record.id, kind: record.kind, origins: record.origins, requireToken: record.requireToken }
       : null;
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(key, { principal, until: now + this.cacheMs });
     return principal;
   }
 
+  /** Key id -> SHA-256 hex of the key, for the project's secret keys that are not revoked. */
+  async secretKeyHashes(projectId: string): Promise<Map<string, string>> {
+    const now = Date.now();
+    const cached = this.secretKeys.get(projectId);
+    if (cached && cached.until > now) return cached.keys;
+    const keys = new Map((await this.storage.listApiKeys(projectId))
+      .filter((k) => k.kind === 'secret' && k.revokedAt === null).map((k) => [k.id, k.keyHash] as const));
+    if (this.secretKeys.size > 10_000) this.secretKeys.clear();
+    this.secretKeys.set(projectId, { keys, until: now + this.cacheMs });
+    return keys;
+  }
+
   /** Revokes a key; with `keepLastSecretKey` (over HTTP), never a project's last active secret key (409). */
   async revoke(idOrPrefix: string, projectId: string | null, options: { keepLastSecretKey?: boolean } = {}): Promise<ApiKeyRecord | null> {
     const revoked = await this.storage.revokeApiKey(idOrPrefix, projectId, Date.now(), options);
+    if (revoked) this.secretKeys.delete(revoked.projectId);
     // The cache is keyed by the raw key, which the store does not know: forget every cached entry of this key id.
     if (revoked) for (const [k, v] of this.cache) if (v.principal?.keyId === revoked.id) this.cache.delete(k);
     return revoked;

@@ -17,13 +17,18 @@ export interface BuiltInteraction { record: InteractionRecord; actions: Feedback
 
 export interface TagUpdateResult { status: 'linked' | 'pending'; interactionId: string | null }
 
+export interface BuiltFeedback { record: FeedbackRecord; copiedTexts: string[] }
+
 export type WriteOp =
   | { kind: 'feedback'; record: FeedbackRecord; copiedTexts: string[] }
+  /** The events of one batch request: one operation, so they are always in one transaction. */
+  | { kind: 'feedback_batch'; items: BuiltFeedback[] }
   | { kind: 'interactions'; items: BuiltInteraction[] }
   | { kind: 'tag_update'; update: TagUpdateRecord };
 
 export interface WriteResults {
   feedback: FeedbackRecord;
+  feedback_batch: FeedbackRecord[];
   interactions: InteractionRecord[];
   tag_update: TagUpdateResult;
 }
@@ -65,6 +70,12 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
       case 'feedback':
         results.push(await decideFeedback(tx, op.record, op.copiedTexts, policy, buffered, rollups));
         break;
+      case 'feedback_batch': {
+        const stored: FeedbackRecord[] = [];
+        for (const item of op.items) stored.push(await decideFeedback(tx, item.record, item.copiedTexts, policy, buffered, rollups));
+        results.push(stored);
+        break;
+      }
       case 'interactions': {
         await flush();
         const stored: InteractionRecord[] = [];
@@ -90,12 +101,14 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
  */
 const traceLock = (projectId: string, traceId: string): [string, string] => [`${projectId}/trace`, traceId];
 
+function feedbackLockKeys({ projectId, endUser, traceRef }: FeedbackRecord): [string, string][] {
+  return traceRef === null ? [[projectId, endUser]] : [[projectId, endUser], traceLock(projectId, traceRef)];
+}
+
 function lockKeys(op: WriteOp): [string, string][] {
   switch (op.kind) {
-    case 'feedback': {
-      const { projectId, endUser, traceRef } = op.record;
-      return traceRef === null ? [[projectId, endUser]] : [[projectId, endUser], traceLock(projectId, traceRef)];
-    }
+    case 'feedback': return feedbackLockKeys(op.record);
+    case 'feedback_batch': return op.items.flatMap((i) => feedbackLockKeys(i.record));
     case 'interactions': return op.items.flatMap(({ record: r }) =>
       r.traceId === null ? [[r.projectId, r.endUser] as [string, string]] : [[r.projectId, r.endUser] as [string, string], traceLock(r.projectId, r.traceId)]);
     case 'tag_update': return [[op.update.projectId, op.update.endUser]];

@@ -1,15 +1,15 @@
 // `feedloop keys create|list|revoke`, against the same data directory or DATABASE_URL as the server.
-import { DEFAULT_PROJECT, Keys } from '../app/keys.js';
+import { checkKeyOptions, DEFAULT_PROJECT, Keys } from '../app/keys.js';
 import type { Config } from '../config.js';
 import { formatTimestamp } from '../core/time.js';
 import { openStorage } from '../storage/open.js';
 import type { ApiKeyKind, ApiKeyRecord } from '../storage/port.js';
 
-interface KeyOptions { json?: boolean; project?: string; kind?: string; name?: string; origin?: string[] }
+interface KeyOptions { json?: boolean; project?: string; kind?: string; name?: string; origin?: string[]; 'require-token'?: boolean }
 
 function keyJson(k: ApiKeyRecord, project: string | undefined) {
   return {
-    id: k.id, project, kind: k.kind, name: k.name, prefix: k.keyPrefix, origins: k.origins,
+    id: k.id, project, kind: k.kind, name: k.name, prefix: k.keyPrefix, origins: k.origins, require_token: k.requireToken,
     created_at: formatTimestamp(k.createdAt), revoked_at: k.revokedAt === null ? null : formatTimestamp(k.revokedAt),
   };
 }
@@ -32,9 +32,15 @@ export async function runKeys(config: Config, args: string[], options: KeyOption
           console.error('feedloop: --kind must be secret or publishable');
           return 2;
         }
+        const requireToken = options['require-token'] === true;
+        const problems = checkKeyOptions({ kind, origins: options.origin ?? [], require_token: requireToken });
+        if (problems.length > 0) {
+          console.error(`feedloop: ${problems.map((p) => `${p.pointer === '/require_token' ? '--require-token' : '--origin'}: ${p.detail}`).join('; ')}`);
+          return 2;
+        }
         const project = options.project ?? DEFAULT_PROJECT;
-        const created = await keys.create(project, { kind, name: options.name ?? null, origins: options.origin ?? [] });
-        print({ project, key: created.key, kind, id: created.record.id, prefix: created.record.keyPrefix, origins: created.record.origins },
+        const created = await keys.create(project, { kind, name: options.name ?? null, origins: options.origin ?? [], requireToken });
+        print({ project, key: created.key, kind, id: created.record.id, prefix: created.record.keyPrefix, origins: created.record.origins, require_token: requireToken },
           `Created a ${kind} key for project "${project}" (shown once, keep it):\n${created.key}`);
         return 0;
       }

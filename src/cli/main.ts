@@ -9,7 +9,7 @@ const USAGE = `Usage: feedloop <command> [options]
 
 Commands:
   serve                                 run the server (what \`npm start\` runs)
-  keys create --project NAME [--kind secret|publishable] [--name LABEL] [--origin URL ...]
+  keys create --project NAME [--kind secret|publishable] [--name LABEL] [--origin URL|'*' ...] [--require-token]
   keys list [--project NAME]
   keys revoke ID_OR_PREFIX [--project NAME]
   rollups rebuild [--project NAME] [--check]
@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      'require-token': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
     },
   });

@@ -11,6 +11,12 @@ export const ERRORS = {
   body_too_large: { status: 413, title: 'The request body is too large' },
   unauthorized: { status: 401, title: 'A valid API key is required' },
   forbidden: { status: 403, title: 'This API key may not do this' },
+  // Feedback tokens (a publishable key that requires them): each code names why one was refused.
+  token_missing: { status: 401, title: 'A feedback token is required' },
+  token_expired: { status: 401, title: 'The feedback token has expired' },
+  token_wrong_user: { status: 401, title: 'The feedback token is for another end user' },
+  token_wrong_interaction: { status: 401, title: 'The feedback token is for another interaction' },
+  token_bad_signature: { status: 401, title: 'The feedback token is not signed by a key of this project' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   request_timeout: { status: 408, title: 'The request was not received in time' },

@@ -5,9 +5,15 @@
 // surrogates), each named by JSON pointer; only then JSON.parse. A body that passes holds plain
 // data of bounded shape, so no walker after this can overflow the stack on it.
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FeedloopError, validationFailed } from '../core/errors.js';
 import { scanJson, type JsonLimits } from '../core/wire/json-scan.js';
+
+type ContentTypeParserFunction = (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => void;
+
+declare module 'fastify' {
+  interface FastifyInstance { jsonLimits: JsonLimits }
+}
 
 /** Byte offset of the first byte that is not part of valid UTF-8 (only asked of invalid buffers). */
 function firstInvalidUtf8(bytes: Buffer): number {
@@ -52,14 +58,23 @@ export function parseJsonBody(bytes: Buffer, limits: JsonLimits): unknown {
   return JSON.parse(text);
 }
 
-export function registerJsonParser(app: FastifyInstance, limits: JsonLimits): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+/**
+ * The parser, for registering under another content type too (the text/plain feedback batch):
+ * register it with `parseAs: 'buffer'`, so that invalid UTF-8 is refused rather than replaced.
+ */
+export function jsonBodyParser(app: FastifyInstance): ContentTypeParserFunction {
+  return (request, body, done) => {
     try {
       checkCharset(request.headers['content-type']);
-      done(null, parseJsonBody(body as Buffer, limits));
+      done(null, parseJsonBody(typeof body === 'string' ? Buffer.from(body) : body, app.jsonLimits));
     } catch (error) {
       done(error as Error, undefined);
     }
-  });
+  };
+}
+
+export function registerJsonParser(app: FastifyInstance, limits: JsonLimits): void {
+  app.decorate('jsonLimits', limits);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app));
 }

@@ -1,6 +1,7 @@
 // Rate limits (@fastify/rate-limit's fixed windows of one minute, in memory per instance), 429 with
 // Retry-After beyond:
-// - per API key (FEEDLOOP_RATE_LIMIT), checked once the key is known, before the body is read;
+// - per API key (FEEDLOOP_RATE_LIMIT), checked once the key is known, before the body is read
+//   (after it, for a key sent in the body);
 // - for publishable keys, which are public, also per client address (FEEDLOOP_RATE_LIMIT_IP; the
 //   address is the socket's, or X-Forwarded-For's from trusted proxies, FEEDLOOP_TRUST_PROXY) and
 //   per end user of the key (FEEDLOOP_RATE_LIMIT_END_USER), once the body names the end user.
@@ -67,13 +68,23 @@ export async function registerRateLimit(app: FastifyInstance, limits: RateLimits
   const perEndUser = limits.perEndUser > 0
     ? create({ max: limits.perEndUser, cache: 50_000, keyGenerator: (r: FastifyRequest) => `user:${r.principal!.keyId}:${endUsers.get(r)}` }) : null;
 
-  // After authentication (an onRequest hook registered before this one), before the body is read.
-  app.addHook('onRequest', async (request) => {
-    if (!request.principal) return;
+  // After authentication (an onRequest hook registered before this one), before the body is read;
+  // for a key that comes in the body (the text/plain batch, config.keyInBody), once it is known.
+  const early = new WeakSet<FastifyRequest>();
+  const byKey = async (request: FastifyRequest) => {
     await check(perKey, request, 'with this key');
     if (isPublishable(request)) await check(perIp, request, 'from this address with a publishable key');
+  };
+  app.addHook('onRequest', async (request) => {
+    if (!request.principal) return;
+    early.add(request);
+    await byKey(request);
   });
-  app.addHook('preValidation', async (request) => {
+  // The end user is known once the body is parsed; preHandler runs after every route's own
+  // preValidation (where a key in the body is admitted).
+  app.addHook('preHandler', async (request) => {
+    if (!request.principal) return;
+    if (!early.has(request)) await byKey(request);
     if (!perEndUser || !isPublishable(request)) return;
     const endUser = (request.routeOptions.config.endUser ?? endUserOf)(request.body);
     if (endUser === null) return;

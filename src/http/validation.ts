@@ -60,8 +60,25 @@ export function validBody<T>(request: FastifyRequest, rules: (body: unknown, win
   if (request.validationError && schemaErrors.length === 0) {
     schemaErrors.push({ pointer: '', detail: request.validationError.message });
   }
+  return checked(request.body, schemaErrors, (body) => rules(body, timeWindowOf(request)));
+}
+
+/** A validator compiled by Fastify's compiler (request.compileValidationSchema): Ajv's shape. */
+export interface CompiledValidator { (value: unknown): boolean; errors?: unknown }
+
+/**
+ * `value` once it passes the compiled schema and `rules`, with the errors a route's body would get
+ * (pointers relative to `value`): how a batch checks each of its events as the single endpoint would.
+ * `window`: the request's timestamp window (timeWindowOf).
+ */
+export function validValue<T>(value: unknown, validate: CompiledValidator, rules: (value: unknown, window: TimeWindow) => FieldError[], window: TimeWindow): T {
+  const schemaErrors = validate(value) ? [] : ((validate.errors ?? []) as FastifySchemaValidationError[]).map(describe);
+  return checked(value, schemaErrors, (v) => rules(v, window));
+}
+
+function checked<T>(value: unknown, schemaErrors: FieldError[], rules: (value: unknown) => FieldError[]): T {
   const seen = new Set(schemaErrors.map((e) => e.pointer));
-  const errors = [...schemaErrors, ...rules(request.body, timeWindowOf(request)).filter((e) => !seen.has(e.pointer))];
+  const errors = [...schemaErrors, ...rules(value).filter((e) => !seen.has(e.pointer))];
   if (errors.length > 0) throw validationFailed(errors);
-  return request.body as T;
+  return value as T;
 }

@@ -21,7 +21,10 @@ export interface ApiKeyRecord {
   keyHash: string;
   /** The first characters of the key, to recognise it in listings. */
   keyPrefix: string;
+  /** Exact origins a publishable key may be used from; `*` only when it was asked for explicitly. */
   origins: string[];
+  /** A publishable key that refuses feedback without a valid feedback token (core/feedback-token.ts). */
+  requireToken: boolean;
   createdAt: number;
   revokedAt: number | null;
 }

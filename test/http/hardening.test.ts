@@ -159,7 +159,7 @@ describe('rate limits for publishable keys: per end user and per client address,
   let publishable: string;
   before(async () => {
     limited = await startTestServer({ FEEDLOOP_RATE_LIMIT_END_USER: '3', FEEDLOOP_RATE_LIMIT_IP: '5', FEEDLOOP_TRUST_PROXY: '127.0.0.1' });
-    publishable = (await limited.keys.create('default', { kind: 'publishable' })).key;
+    publishable = (await limited.keys.create('default', { kind: 'publishable', origins: ['*'] })).key;
   });
   after(async () => { await limited.destroy(); });
   const send = (endUser: string, clientIp: string, key = publishable) => limited.app.inject({
@@ -184,7 +184,7 @@ describe('rate limits for publishable keys: per end user and per client address,
   test('X-Forwarded-For from a client that is not a trusted proxy is ignored', async () => {
     const untrusted = await startTestServer({ FEEDLOOP_RATE_LIMIT_IP: '2', FEEDLOOP_RATE_LIMIT_END_USER: '0' });
     try {
-      const key = (await untrusted.keys.create('default', { kind: 'publishable' })).key;
+      const key = (await untrusted.keys.create('default', { kind: 'publishable', origins: ['*'] })).key;
       const statuses = [];
       for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
         statuses.push((await untrusted.app.inject({ method: 'POST', url: FEEDBACK, payload: JSON.stringify(feedback(`u-${ip}`, 'thumbs_up', T0)),

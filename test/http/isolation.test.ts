@@ -13,19 +13,22 @@ let server: TestServer;
 /** Project A: the default project's key; project B: another project's secret key. */
 let keyA: string;
 let keyB: string;
+/** A publishable key of A that requires feedback tokens. */
+let publishableA: string;
 const a = { interactionId: '', conversationId: 'a-conversation', feedbackId: '', keyId: '', endUser: 'shared-user' };
 
 before(async () => {
   server = await startTestServer();
   keyA = server.key;
   keyB = (await server.keys.create('project-b')).key;
+  publishableA = (await server.keys.create('default', { kind: 'publishable', requireToken: true })).key;
   const made = await server.post(V2_INTERACTIONS, interaction(a.endUser, 'a question', 'a answer', T0, { conversation_id: a.conversationId, tags: { team: 'a' } }), keyA);
   assert.equal(made.status, 200);
   a.interactionId = made.body.id;
   const fb = await server.post(FEEDBACK, feedback(a.endUser, 'comment', T0 + 1000, { output: 'a answer', event_id: 'a-event' }, { text: 'a comment' }), keyA);
   assert.equal(fb.body.interaction_id, a.interactionId);
   a.feedbackId = fb.body.id;
-  a.keyId = (await server.get('/api/v1/keys', keyA)).body.items[0].id;
+  a.keyId = (await server.get('/api/v1/keys', keyA)).body.items.find((k: { kind: string }) => k.kind === 'secret').id;
 });
 after(async () => { await server.destroy(); });
 
@@ -141,6 +144,21 @@ const CHECKS: Record<string, () => Promise<void>> = {
     const r = await server.app.inject({ method: 'POST', url: `/otlp${OTLP_TRACES}`, payload: JSON.stringify(otlpChat('b'.repeat(31) + '2', a.endUser, 'b q', 'b otlp', T0 + 9500)),
       headers: { authorization: `Bearer ${keyB}`, 'content-type': 'application/json' } });
     assert.equal(r.statusCode, 200, r.body);
+  },
+  'POST /api/v1/feedback/batch': async () => {
+    const r = await server.post('/api/v1/feedback/batch', { events: [
+      feedback(a.endUser, 'thumbs_down', T0 + 3000, { interaction_id: a.interactionId, event_id: 'a-event' }),
+      feedback(a.endUser, 'comment', T0 + 3000, { output: 'a answer' }, { text: 'b batch' }),
+    ] }, keyB);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    for (const result of r.body.results) assert.notEqual(result.id, a.feedbackId);
+  },
+  'POST /api/v1/feedback-tokens': async () => {
+    const r = await server.post('/api/v1/feedback-tokens', { end_user: a.endUser }, keyB);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    // A token minted with B's secret key does not open A's publishable key that requires tokens.
+    const sent = await server.post(FEEDBACK, feedback(a.endUser, 'thumbs_up', T0 + 4000, { feedback_token: r.body.token }), publishableA);
+    assert.ok(sent.status >= 400 && sent.status < 500, JSON.stringify(sent.body));
   },
   'DELETE /api/v1/keys/:id': async () => {
     const r = await server.app.inject({ method: 'DELETE', url: `/api/v1/keys/${a.keyId}`, headers: { authorization: `Bearer ${keyB}` } });

@@ -522,7 +522,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     describe('projects and keys', () => {
       const key = (projectId: string, o: Partial<ApiKeyRecord> = {}): ApiKeyRecord => {
         const id = newId();
-        return { id, projectId, kind: 'secret', name: null, keyHash: `hash-${id}`, keyPrefix: `fl_sk_${id.slice(-8)}`, origins: [], createdAt: T, revokedAt: null, ...o };
+        return { id, projectId, kind: 'secret', name: null, keyHash: `hash-${id}`, keyPrefix: `fl_sk_${id.slice(-8)}`, origins: [], requireToken: false, createdAt: T, revokedAt: null, ...o };
       };
 
       test('projects are created once by name and found by it', using(async (s) => {
@@ -536,7 +536,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       test('keys are found by hash and listed per project in creation order', using(async (s) => {
         const a = await s.createProject('a');
         const b = await s.createProject('b');
-        const k1 = key(a.id, { createdAt: T + 2, kind: 'publishable', name: 'web', origins: ['https://app.example'] });
+        const k1 = key(a.id, { createdAt: T + 2, kind: 'publishable', name: 'web', origins: ['https://app.example'], requireToken: true });
         const k2 = key(b.id, { createdAt: T + 1 });
         const k3 = key(a.id, { createdAt: T + 3 });
         for (const k of [k1, k2, k3]) await s.createApiKey(k);

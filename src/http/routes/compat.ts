@@ -2,6 +2,7 @@
 // normalise to a command, hand it to the ingestion service, shape the response.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { eventTokenOf, type FeedbackTokens } from '../../app/feedback-tokens.js';
 import type { Ingestion } from '../../app/ingestion.js';
 import { newId } from '../../core/ids.js';
 import type { FeedbackRecord } from '../../core/model.js';
@@ -20,27 +21,30 @@ import { effectiveStatus } from '../views.js';
 const PREFIX = '/event-ingestion/api';
 const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
 
-const FeedbackResponse = Type.Object({
+export const FeedbackResponse = Type.Object({
   id: Type.String(), status: Type.String(), interaction_id: NullableString, link: NullableString, flags: Type.Array(Type.String()),
 });
 const InteractionResponse = Type.Object({ id: Type.String(), conversation_id: Type.String() });
 const ConversationResponse = Type.Object({ conversation_id: Type.String(), interaction_ids: Type.Array(Type.String()) });
 const TagsResponse = Type.Object({ status: Type.String(), interaction_id: NullableString });
 
-export interface CompatRoutesOptions { ingestion: Ingestion; pendingTtlMs: number }
+export interface CompatRoutesOptions { ingestion: Ingestion; pendingTtlMs: number; tokens: FeedbackTokens }
 
-function feedbackResponse(f: FeedbackRecord, pendingTtlMs: number) {
+export function feedbackResponse(f: FeedbackRecord, pendingTtlMs: number) {
   return { id: f.id, status: effectiveStatus(f, Date.now(), pendingTtlMs), interaction_id: f.interactionId, link: f.link, flags: f.flags };
 }
 
-export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingTtlMs }: CompatRoutesOptions): void {
+export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingTtlMs, tokens }: CompatRoutesOptions): void {
   app.post(`${PREFIX}/v1/events/feedback`, {
     schema: { body: FeedbackBodySchema, response: { 200: FeedbackResponse } },
     attachValidation: true,
     config: { access: 'feedback', bodySize: 'small' },
   }, async (request) => {
     const body = validBody<FeedbackBody>(request, checkFeedbackBody);
-    const stored = await ingestion.recordFeedback(projectOf(request), toFeedbackCommand(body));
+    const command = toFeedbackCommand(body);
+    const refused = await tokens.check(request.principal!, command, eventTokenOf(body));
+    if (refused) throw refused;
+    const stored = await ingestion.recordFeedback(projectOf(request), command);
     return feedbackResponse(stored, pendingTtlMs);
   });
 

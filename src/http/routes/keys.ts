@@ -1,8 +1,8 @@
 // Key management over HTTP: a secret key manages its own project's keys (API.md "Keys").
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import type { Keys } from '../../app/keys.js';
-import { FeedloopError, type FieldError } from '../../core/errors.js';
+import { checkKeyOptions, type Keys } from '../../app/keys.js';
+import { FeedloopError } from '../../core/errors.js';
 import { formatTimestamp } from '../../core/time.js';
 import type { ApiKeyRecord } from '../../storage/port.js';
 import { projectOf } from '../auth.js';
@@ -12,32 +12,22 @@ const CreateKeyBody = Type.Object({
   kind: Type.Unsafe<'secret' | 'publishable'>({ type: 'string', enum: ['secret', 'publishable'] }),
   origins: Type.Optional(Type.Array(Type.String())),
   name: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'] })),
+  require_token: Type.Optional(Type.Boolean({ description: 'publishable keys only: refuse feedback without a valid feedback token' })),
 });
 type CreateKeyBody = Static<typeof CreateKeyBody>;
 
-function checkOrigins(body: unknown): FieldError[] {
-  const origins = (body as { origins?: unknown } | null)?.origins;
-  if (!Array.isArray(origins)) return [];
-  return origins.flatMap((o, k) => {
-    if (typeof o !== 'string') return [];
-    try {
-      return new URL(o).origin === o ? [] : [{ pointer: `/origins/${k}`, detail: 'must be an origin such as https://chat.example.com (scheme, host, optional port; no path)' }];
-    } catch {
-      return [{ pointer: `/origins/${k}`, detail: 'must be an origin such as https://chat.example.com' }];
-    }
-  });
-}
-
 const keyView = (k: ApiKeyRecord) => ({
-  id: k.id, kind: k.kind, name: k.name, prefix: k.keyPrefix, origins: k.origins,
+  id: k.id, kind: k.kind, name: k.name, prefix: k.keyPrefix, origins: k.origins, require_token: k.requireToken,
   created_at: formatTimestamp(k.createdAt), revoked_at: k.revokedAt === null ? null : formatTimestamp(k.revokedAt),
 });
 
 export function registerKeyRoutes(app: FastifyInstance, keys: Keys): void {
   app.post('/api/v1/keys', { schema: { body: CreateKeyBody }, attachValidation: true, config: { bodySize: 'small' } }, async (request, reply) => {
-    const body = validBody<CreateKeyBody>(request, checkOrigins);
+    const body = validBody<CreateKeyBody>(request, checkKeyOptions);
     const project = projectOf(request);
-    const created = await keys.createInProject(project, { kind: body.kind, name: body.name ?? null, origins: body.origins ?? [] });
+    const created = await keys.createInProject(project, {
+      kind: body.kind, name: body.name ?? null, origins: body.origins ?? [], requireToken: body.require_token === true,
+    });
     reply.code(201);
     return { ...keyView(created.record), key: created.key };
   });

@@ -299,9 +299,9 @@ export class PostgresStorage implements Storage {
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    await this.pool.query(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)`,
-    [k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, jsonParam(k.origins), k.createdAt, k.revokedAt]);
+    await this.pool.query(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, require_token, created_at, revoked_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+    [k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, jsonParam(k.origins), k.requireToken, k.createdAt, k.revokedAt]);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {

@@ -127,6 +127,7 @@ export function apiKeyFromRow(row: Row): ApiKeyRecord {
   return {
     id: row['id'] as string, projectId: row['project_id'] as string, kind: row['kind'] as ApiKeyRecord['kind'],
     name: row['name'] as string | null, keyHash: row['key_hash'] as string, keyPrefix: row['key_prefix'] as string,
-    origins: row['origins'] as string[], createdAt: row['created_at'] as number, revokedAt: row['revoked_at'] as number | null,
+    origins: row['origins'] as string[], requireToken: row['require_token'] === true, createdAt: row['created_at'] as number,
+    revokedAt: row['revoked_at'] as number | null,
   };
 }

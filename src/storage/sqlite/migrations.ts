@@ -136,4 +136,7 @@ ${COUNTER_COLUMNS_SQL},
   ALTER TABLE feedback ADD COLUMN span_ref TEXT;
   CREATE INDEX feedback_trace ON feedback(project_id, trace_ref) WHERE trace_ref IS NOT NULL;
   `,
+  /* 4: publishable keys that require feedback tokens */ `
+  ALTER TABLE api_keys ADD COLUMN require_token INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -74,6 +74,7 @@ export function apiKeyFromRow(row: Row): ApiKeyRecord {
   return {
     id: row['id'] as string, projectId: row['project_id'] as string, kind: row['kind'] as ApiKeyRecord['kind'],
     name: row['name'] as string | null, keyHash: row['key_hash'] as string, keyPrefix: row['key_prefix'] as string,
-    origins: parse(row['origins']), createdAt: row['created_at'] as number, revokedAt: row['revoked_at'] as number | null,
+    origins: parse(row['origins']), requireToken: row['require_token'] === 1, createdAt: row['created_at'] as number,
+    revokedAt: row['revoked_at'] as number | null,
   };
 }

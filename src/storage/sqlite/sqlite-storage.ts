@@ -289,9 +289,9 @@ export class SqliteStorage implements Storage {
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
     await this.transaction(async () => {
-      this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, created_at, revoked_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.createdAt, k.revokedAt);
+      this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, require_token, created_at, revoked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.requireToken ? 1 : 0, k.createdAt, k.revokedAt);
     });
   }
 
