@@ -401,6 +401,7 @@ async function otlpMain(): Promise<void> {
 try {
   if (process.argv.includes('read')) await (await import('./read.js')).readMain();
   else if (process.argv.includes('soak')) await (await import('./soak.js')).runSoak();
+  else if (process.argv.includes('dashboard')) await (await import('./dashboard.js')).dashboardMain();
   else await (process.argv.includes('otlp') ? otlpMain() : main());
 } catch (error) {
   if (state.interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped

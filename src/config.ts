@@ -51,6 +51,10 @@ export interface Config {
   logFormat: 'json' | 'pretty';
   /** OTLP spans being written at once; exports beyond get 503 with Retry-After. */
   otlpMaxSpansInFlight: number;
+  /** Signs in to the dashboard without a key (docs/dashboard.md); null: key sign-in only. */
+  adminPassword: string | null;
+  /** How long a dashboard session lasts from sign-in. */
+  sessionTtlMs: number;
 }
 
 /** Each setting: variable, default, meaning (printed at start-up and listed in the README). */
@@ -84,10 +88,12 @@ export const SETTINGS = [
   ['FEEDLOOP_STORAGE_WAIT', '5s', 'how long a write waits for a lock held by another process before answering 503'],
   ['FEEDLOOP_RATE_LIMIT_END_USER', '120', 'requests per minute with one publishable key for one end user (0: no limit)'],
   ['FEEDLOOP_RATE_LIMIT_IP', '600', 'requests per minute with publishable keys from one client address (0: no limit)'],
-  ['FEEDLOOP_TRUST_PROXY', '', 'proxies whose X-Forwarded-For is believed: true, a hop count, or addresses/CIDRs'],
+  ['FEEDLOOP_TRUST_PROXY', '', 'proxies whose X-Forwarded-For/-Proto are believed: true, a hop count, or addresses/CIDRs'],
   ['FEEDLOOP_METRICS_TOKEN', '', 'bearer token for GET /metrics (not set: loopback clients only)'],
   ['FEEDLOOP_LOG_FORMAT', 'auto', 'json, pretty, or auto (pretty on a terminal, JSON otherwise)'],
   ['FEEDLOOP_OTLP_MAX_SPANS', '100000', 'OTLP spans being written at once (503 with Retry-After beyond)'],
+  ['FEEDLOOP_ADMIN_PASSWORD', '', 'lets the dashboard sign in with this password instead of a key'],
+  ['FEEDLOOP_SESSION_TTL', '12h', 'how long a dashboard session lasts'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -187,7 +193,17 @@ export function loadConfig(env: Env = process.env, options: { isTerminal?: boole
     metricsToken: value(env, 'FEEDLOOP_METRICS_TOKEN') || null,
     logFormat: logFormat(env, options.isTerminal ?? false),
     otlpMaxSpansInFlight: integer(env, 'FEEDLOOP_OTLP_MAX_SPANS', 1, 100_000_000),
+    adminPassword: adminPassword(env),
+    sessionTtlMs: duration(env, 'FEEDLOOP_SESSION_TTL'),
   };
+}
+
+function adminPassword(env: Env): string | null {
+  // Not trimmed: a password is taken exactly as given, but blank means unset.
+  const password = env['FEEDLOOP_ADMIN_PASSWORD'];
+  if (password === undefined || password.trim() === '') return null;
+  if (password.length < 12) throw new ConfigError('FEEDLOOP_ADMIN_PASSWORD must be at least 12 characters long');
+  return password;
 }
 
 /** The configuration as printed at start-up: secrets masked. */
@@ -209,5 +225,7 @@ export function describeConfig(c: Config): string[] {
     `FEEDLOOP_TRUST_PROXY=${c.trustProxy === false ? '(not set)' : String(c.trustProxy)}`,
     `FEEDLOOP_METRICS_TOKEN=${c.metricsToken === null ? '(not set: loopback only)' : mask(c.metricsToken)}`, `FEEDLOOP_LOG_FORMAT=${c.logFormat}`,
     `FEEDLOOP_OTLP_MAX_SPANS=${c.otlpMaxSpansInFlight}`,
+    `FEEDLOOP_ADMIN_PASSWORD=${c.adminPassword === null ? '(not set)' : '***'}`, `FEEDLOOP_SESSION_TTL=${c.sessionTtlMs / 1000}s`,
+    
   ];
 }

@@ -10,6 +10,7 @@ import { Keys } from './app/keys.js';
 import { createLogger } from './app/logger.js';
 import { Metrics } from './app/metrics.js';
 import { orphanPending } from './app/orphaning.js';
+import { Sessions } from './app/sessions.js';
 import { InProcessExecutor } from './app/write-executor.js';
 import type { WritePolicy } from './app/write-ops.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -24,6 +25,7 @@ export interface Server {
   app: FastifyInstance;
   storage: Storage;
   keys: Keys;
+  sessions: Sessions;
   ingestion: Ingestion;
   queue: WriteQueue;
   health: Health;
@@ -52,7 +54,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   const health = new Health(storage);
   const anonymizer = metrics.measuredAnonymizer(options.anonymizer ?? createAnonymizer({ threads: config.piiThreads }));
-  const hash = createContentHasher(await storage.installationSecret());
+  const installationSecret = await storage.installationSecret();
+  const hash = createContentHasher(installationSecret);
   const policy: WritePolicy = { clockSkewMs: config.clockSkewMs, lookbackMs: config.lookbackMs, conversationGapMs: config.conversationGapMs };
   // Writes run on this thread for both backends: SQLite's SQL is cheaper than handing rows to
   // another thread, and its fsync runs on libuv's pool (storage/sqlite/wal-sync.ts).
@@ -67,10 +70,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   metrics.sources = { unlinkedFeedback: () => storage.unlinkedFeedbackTotals(), ready: () => !health.failing };
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
+  const sessions = new Sessions(storage, keys, installationSecret, { adminPassword: config.adminPassword, ttlMs: config.sessionTtlMs });
   const app = await buildApp({
     storage, ingestion, keys, pendingTtlMs: config.pendingTtlMs, bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute, logLevel: config.logLevel, otlpMaxSpansInFlight: config.otlpMaxSpansInFlight,
-    edge: config, health, metrics, logger,
+    sessions, edge: config, health, metrics, logger,
   });
 
   const sweep = async () => {
@@ -85,7 +89,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   await sweep();
 
   return {
-    app, storage, keys, ingestion, queue, health, metrics, logger,
+    app, storage, keys, sessions, ingestion, queue, health, metrics, logger,
     async close() {
       clearInterval(timer);
       // Requests still unfinished after the timeout (a client that never ends its body) lose their

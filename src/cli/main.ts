@@ -1,6 +1,7 @@
-// `feedloop <command>`: serve, keys create|list|revoke. `--json` prints one JSON object on stdout.
+// `feedloop <command>`: serve, keys create|list|revoke, demo. `--json` prints one JSON object on stdout.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
+import { runDemo } from './demo.js';
 import { runKeys } from './keys.js';
 import { runRollups } from './rollups.js';
 import { runServe } from './serve.js';
@@ -15,6 +16,7 @@ Commands:
   rollups rebuild [--project NAME] [--check]
                                         recompute the statistics' rollups from the raw rows
                                         (--check: only compare, exit 1 where they differ)
+  demo [--seed N] [--interactions N]    load a month of synthetic data to explore in the dashboard
 
 Options:
   --json      print one JSON object on stdout
@@ -35,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       origin: { type: 'string', multiple: true },
       'require-token': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      interactions: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -50,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return runKeys(config, rest, values);
     case 'rollups':
       return runRollups(config, rest, values);
+    case 'demo':
+      return runDemo(config, values);
     default:
       console.error(`feedloop: unknown command "${command}"\n\n${USAGE}`);
       return 2;

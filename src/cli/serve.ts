@@ -1,5 +1,5 @@
-// `feedloop serve`: start the server, log where to go, the configuration and (on first start) the
-// generated API key; stop cleanly on SIGINT/SIGTERM.
+// `feedloop serve`: start the server, log where to go (the dashboard among it), the configuration
+// and (on first start) the generated API key; stop cleanly on SIGINT/SIGTERM.
 //
 // Everything goes through the one logger (src/app/logger.ts), so stdout holds one format: the
 // start-up banner is the first records of the log ("feedloop listening on URL" with the
@@ -38,7 +38,8 @@ export async function runServe(config: Config): Promise<number> {
   const banner = logger.child({}, { level: 'info' });
   const url = address.replace('[::1]', 'localhost');
   const storage = config.databaseUrl === null ? `SQLite ${sqliteFile(config.dataDir)}` : 'PostgreSQL (DATABASE_URL)';
-  banner.info({ url, nebuly_endpoint_url: `${url}/event-ingestion`, health: `${url}/healthz`, metrics: `${url}/metrics`, storage },
+  const dashboard = `${url}/ (sign in with a secret key${config.adminPassword === null ? '' : ' or FEEDLOOP_ADMIN_PASSWORD'})`;
+  banner.info({ url, dashboard, nebuly_endpoint_url: `${url}/event-ingestion`, health: `${url}/healthz`, metrics: `${url}/metrics`, storage },
     `feedloop listening on ${url}`);
   if (firstStartKey !== null) {
     // Shown once, deliberately, in the log of the first start: there is no other place to show it.

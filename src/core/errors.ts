@@ -27,6 +27,8 @@ export const ERRORS = {
   storage_unavailable: { status: 503, title: 'Storage is unavailable' },
   shutting_down: { status: 503, title: 'The server is shutting down' },
   internal: { status: 500, title: 'Internal error' },
+  sign_in_failed: { status: 401, title: 'Sign-in failed' },
+  csrf_rejected: { status: 403, title: 'The request did not come from the dashboard' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

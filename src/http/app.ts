@@ -5,11 +5,13 @@
 // protocol errors as problems, rate limits, security headers, request ids, metrics.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import type { Health } from '../app/health.js';
 import type { Ingestion } from '../app/ingestion.js';
 import type { Keys } from '../app/keys.js';
 import { Metrics } from '../app/metrics.js';
+import type { Sessions } from '../app/sessions.js';
 import type { Config } from '../config.js';
 import { FeedloopError } from '../core/errors.js';
 import type { Storage } from '../storage/port.js';
@@ -26,12 +28,14 @@ import { registerRateLimit } from './rate-limit.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerCompatRoutes } from './routes/compat.js';
+import { registerDashboard } from './routes/dashboard.js';
 import { registerFeedbackBatchRoute } from './routes/feedback-batch.js';
 import { registerFeedbackTokenRoutes } from './routes/feedback-tokens.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerListRoutes } from './routes/lists.js';
 import { registerOtlpRoutes } from './routes/otlp.js';
 import { registerReadRoutes } from './routes/read.js';
+import { registerSessionRoutes } from './routes/session.js';
 import { registerSdkRoutes } from './routes/sdk.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { AJV_OPTIONS, registerValidation } from './validation.js';
@@ -48,6 +52,10 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Dashboard sign-in sessions; without them the dashboard's cookie is not accepted. */
+  sessions?: Sessions;
+  /** Where the built dashboard is (tests); packages/dashboard/dist by default. */
+  dashboardRoot?: string;
   /** OTLP spans being written at once before exports get 503 (default 100000). */
   otlpMaxSpansInFlight?: number;
   edge: EdgeSettings;
@@ -132,8 +140,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         { headers: { 'retry-after': '1', connection: 'close' } });
     }
   });
+  await app.register(fastifyCookie);
   registerCors(app);
-  registerAuth(app, deps.keys);
+  registerAuth(app, deps.keys, deps.sessions);
   await registerRateLimit(app, { perKey: deps.rateLimitPerMinute, perEndUser: edge.rateLimitPerEndUser, perIp: edge.rateLimitPerIp });
   registerHealthRoutes(app, { health: deps.health, closing: () => closing });
   const tokens = new FeedbackTokens(deps.keys);
@@ -146,6 +155,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerAnalyticsRoutes(app, { storage: deps.storage });
   registerKeyRoutes(app, deps.keys);
   await registerOtlpRoutes(app, { ingestion: deps.ingestion, bodyLimitBytes: deps.bodyLimitBytes, maxSpansInFlight: deps.otlpMaxSpansInFlight ?? 100_000 });
+  if (deps.sessions) registerSessionRoutes(app, deps.sessions);
+  await registerDashboard(app, { root: deps.dashboardRoot });
   await app.ready();
   return app;
 }

@@ -205,6 +205,15 @@ export interface Storage extends StorageReader {
   /** Every project (the sweep and rebuild go through them). */
   listProjects(): Promise<ProjectRecord[]>;
 
+  // Dashboard sign-in sessions (src/app/sessions.ts).
+  findProjectById(id: string): Promise<ProjectRecord | null>;
+  createSession(row: SessionRecord): Promise<void>;
+  /** The session with this token hash, and whether the key it was opened with has been revoked since. */
+  findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null>;
+  /** Ends a session (sign-out); a session revoked twice keeps its first revocation time. */
+  revokeSession(id: string, at: number): Promise<void>;
+  /** Forgets sessions that expired before `at`; returns how many. */
+  deleteSessionsExpiredBefore(at: number): Promise<number>;
   /**
    * Readiness: resolves when the database answers a read (and, with `write`, commits a durable
    * write of one settings row); rejects with the driver's error otherwise.
@@ -213,3 +222,19 @@ export interface Storage extends StorageReader {
   /** Feedback not linked (pending, orphaned) over all projects, for metrics. */
   unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }>;
 }
+
+/**
+ * A dashboard sign-in. The browser holds a random token in a cookie; only its SHA-256 is stored,
+ * so the table alone opens no session.
+ */
+export interface SessionRecord {
+  id: string;
+  tokenHash: string;
+  projectId: string;
+  /** The secret key the session was opened with; null when opened with the admin password. */
+  keyId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+

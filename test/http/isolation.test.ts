@@ -178,6 +178,17 @@ test('project B sees and changes nothing of project A on any route', async () =>
   assert.ok(mine.body.feedback.every((f: { text: string | null }) => f.text !== 'a comment'));
 });
 
+test('a dashboard session of project B (its cookie) reads nothing of project A either', async () => {
+  const signIn = await server.app.inject({ method: 'POST', url: '/api/v1/session', payload: { key: keyB } });
+  assert.equal(signIn.statusCode, 200, signIn.body);
+  const cookie = signIn.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const read = (url: string) => server.app.inject({ url, headers: { cookie } });
+  assert.equal((await read(`/api/v1/feedback/${a.feedbackId}`)).statusCode, 404);
+  const listed = await read(`/api/v1/interactions?end_user=${a.endUser}`);
+  assert.equal(listed.statusCode, 200, listed.body);
+  assert.ok(listed.json().items.every((i: { output: string | null }) => i.output !== 'a answer'));
+});
+
 test('every route that takes a key has an isolation check above', () => {
   const routes = server.app.routeTable.filter((r) => r.access !== 'public' && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
   const missing = routes.filter((r) => !(r in CHECKS));

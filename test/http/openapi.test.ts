@@ -18,7 +18,7 @@ test('the OpenAPI document lists the compat and read endpoints, each of which is
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const method of Object.keys(methods)) {
       const r = await server.app.inject({ method: method.toUpperCase() as 'GET', url: path.replace(/\{[^}]+\}/g, 'x'), headers: { authorization: `Bearer ${server.key}` } });
-      assert.doesNotMatch(String(r.json().detail), /^No route/, `${method} ${path} is routed`);
+      assert.doesNotMatch(String(r.body === '' ? '' : r.json().detail), /^No route/, `${method} ${path} is routed`);
     }
   }
 });

@@ -15,7 +15,7 @@ import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core
 import {
   isLastSecretKey, lastSecretKeyError,
   type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
-  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type Storage, type StorageCapabilities, type StorageTransaction,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, recomputeRollupsQuery } from '../sql/read-sql.js';
@@ -25,7 +25,7 @@ import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { COUNTER_LIST, POSTGRES_DIALECT, PostgresReads } from './postgres-reads.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
-  multiRowInsert, tagUpdateFromRow, type Row,
+  multiRowInsert, sessionFromRow, tagUpdateFromRow, type Row,
 } from './rows.js';
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
@@ -413,6 +413,31 @@ export class PostgresStorage implements Storage {
   recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
     return this.reads.recomputeRollups(projectId, restrict);
   }
+  async findProjectById(id: string): Promise<ProjectRecord | null> {
+    const row = await one(this.pool, 'SELECT id, name, created_at FROM projects WHERE id = $1', [id]);
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
+  }
+
+  async createSession(r: SessionRecord): Promise<void> {
+    await this.pool.query(`INSERT INTO sessions (id, token_hash, project_id, key_id, created_at, expires_at, revoked_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)`, [r.id, r.tokenHash, r.projectId, r.keyId, r.createdAt, r.expiresAt, r.revokedAt]);
+  }
+
+  async findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null> {
+    const row = await one(this.pool, `SELECT s.*, k.revoked_at AS key_revoked_at FROM sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+      WHERE s.token_hash = $1`, [tokenHash]);
+    return row ? { session: sessionFromRow(row), keyRevoked: row['key_revoked_at'] !== null } : null;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    await this.pool.query('UPDATE sessions SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1', [id, at]);
+  }
+
+  async deleteSessionsExpiredBefore(at: number): Promise<number> {
+    const result = await this.pool.query('DELETE FROM sessions WHERE expires_at < $1', [at]);
+    return result.rowCount ?? 0;
+  }
+
 
   async probe(write: boolean): Promise<void> {
     await this.pool.query('SELECT 1');

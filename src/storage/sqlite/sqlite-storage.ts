@@ -16,7 +16,7 @@ import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core
 import {
   isLastSecretKey, lastSecretKeyError,
   type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
-  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type Storage, type StorageCapabilities, type StorageTransaction,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery } from '../sql/read-sql.js';
@@ -25,7 +25,7 @@ import { probePayload } from '../probe.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { bindings, SQLITE_DIALECT, SqliteReads } from './sqlite-reads.js';
 import { WalSync } from './wal-sync.js';
-import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
+import { apiKeyFromRow, sessionFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
 
 /**
  * How long a write transaction waits by default for SQLite's write lock held by another process
@@ -414,6 +414,34 @@ export class SqliteStorage implements Storage {
     return { pending: count('pending'), orphaned: count('orphaned') };
   }
 
+  async findProjectById(id: string): Promise<ProjectRecord | null> {
+    const row = this.read('SELECT id, name, created_at FROM projects WHERE id = ?').get(id) as Row | undefined;
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
+  }
+
+  async createSession(r: SessionRecord): Promise<void> {
+    await this.transaction(async () => {
+      this.prepare(`INSERT INTO sessions (id, token_hash, project_id, key_id, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+        .run(r.id, r.tokenHash, r.projectId, r.keyId, r.createdAt, r.expiresAt, r.revokedAt);
+    });
+  }
+
+  async findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null> {
+    const row = this.read(`SELECT s.*, k.revoked_at AS key_revoked_at FROM sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+      WHERE s.token_hash = ?`).get(tokenHash) as Row | undefined;
+    return row ? { session: sessionFromRow(row), keyRevoked: row['key_revoked_at'] !== null } : null;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    await this.transaction(async () => {
+      this.prepare('UPDATE sessions SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
+    });
+  }
+
+  async deleteSessionsExpiredBefore(at: number): Promise<number> {
+    return this.transaction(async () => this.prepare('DELETE FROM sessions WHERE expires_at < ?').run(at).changes);
+  }
+
   private createTransaction(): StorageTransaction {
     const one = (sql: string, ...params: unknown[]) => (this.prepare(sql).get(...params) as Row | undefined) ?? null;
     const summary = (sql: string, ...params: unknown[]): InteractionSummary | null => {
@@ -482,7 +510,8 @@ export class SqliteStorage implements Storage {
 
       findRelinkableFeedback: async (projectId, endUser, interactionId, timeEnd, window) => {
         const rows = [
-          ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND status <> 'linked' ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
+          ...this.prepare(`SELECT * FROM feedback INDEXED BY feedback_unlinked WHERE project_id = ? AND end_user = ? AND status <> 'linked'
+            ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
             .all(projectId, endUser),
           ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND interaction_ref = ? AND status <> 'linked'`).all(projectId, interactionId),
           ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND link = 'time' AND timestamp BETWEEN ? AND ?`)
@@ -552,8 +581,9 @@ export class SqliteStorage implements Storage {
       findLinkedFeedbackEvents: async (projectId, interactionIds) => {
         const out = new Map<string, FeedbackEvent[]>();
         const rows = interactionIds.length === 1
-          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f WHERE f.interaction_id = ? AND f.project_id = ? AND f.status = 'linked'`)
-            .all(interactionIds[0], projectId) as Row[]
+          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f INDEXED BY feedback_interaction
+              WHERE f.project_id = ? AND f.interaction_id = ? AND f.status = 'linked'`)
+            .all(projectId, interactionIds[0]) as Row[]
           : (() => {
             const q = feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
             return this.prepare(q.text).all(bindings(q.values)) as Row[];
