@@ -1,7 +1,9 @@
 // The write path: commands (already validated) -> anonymized, hashed records -> the write queue,
 // where they are linked and stored in the group-commit transaction of their event-loop turn.
 import type { FeedbackCommand, InteractionCommand, TagUpdateCommand } from '../core/commands.js';
+import { validationFailed } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { unstorableText } from '../core/storable-text.js';
 import type { FeedbackRecord, InteractionRecord, PiiCounts, TagUpdateRecord, Trace } from '../core/model.js';
 import type { ContentHasher } from '../core/text.js';
 import { anonymizeFields, type AnonymizeOptions, type Anonymizer } from './anonymizer.js';
@@ -17,6 +19,12 @@ function withoutContent(trace: Trace): Trace {
 
 /** Who sent a write: the API key, for the fair share of PII work (optional; default: the project). */
 export interface WriteContext { client?: string }
+
+/** Text no backend stores as sent (NUL, lone surrogates) is refused before anything is done with it (core/storable-text.ts). */
+function refuseUnstorable(command: unknown): void {
+  const errors = unstorableText(command);
+  if (errors.length > 0) throw validationFailed(errors);
+}
 
 export class Ingestion {
   constructor(
@@ -36,12 +44,14 @@ export class Ingestion {
   }
 
   async recordFeedback(projectId: string, cmd: FeedbackCommand, context: WriteContext = {}): Promise<FeedbackRecord> {
+    refuseUnstorable(cmd);
     return this.queue.write({ kind: 'feedback', ...(await this.buildFeedback(projectId, cmd, context)) });
   }
 
   /** Stores the feedback of one batch request in one transaction (one group commit); returns it in order. */
   async recordFeedbackBatch(projectId: string, commands: FeedbackCommand[], context: WriteContext = {}): Promise<FeedbackRecord[]> {
     if (commands.length === 0) return [];
+    refuseUnstorable(commands);
     const items = await Promise.all(commands.map((c) => this.buildFeedback(projectId, c, context)));
     return this.queue.write({ kind: 'feedback_batch', items });
   }
@@ -62,12 +72,14 @@ export class Ingestion {
 
   /** Stores interactions (one, or a whole conversation) in one transaction; returns them in order. */
   async recordInteractions(projectId: string, commands: InteractionCommand[], context: WriteContext = {}): Promise<InteractionRecord[]> {
+    refuseUnstorable(commands);
     const options: AnonymizeOptions = { projectId, client: context.client };
     const items = await Promise.all(commands.map((c) => this.buildInteraction(projectId, c, options)));
     return this.queue.write({ kind: 'interactions', items });
   }
 
   async recordTagUpdate(projectId: string, cmd: TagUpdateCommand): Promise<TagUpdateResult> {
+    refuseUnstorable(cmd);
     const update: TagUpdateRecord = {
       id: newId(), projectId, endUser: cmd.endUser, timestamp: cmd.timestamp, inputHash: this.hashOf(cmd.input),
       outputHash: this.hashOf(cmd.output), tags: cmd.tags, status: 'pending', interactionId: null, receivedAt: Date.now(),

@@ -33,19 +33,21 @@ async function inSlices<T>(items: T[], size: number, write: (item: T) => Promise
   for (let k = 0; k < items.length; k += size) await Promise.all(items.slice(k, k + size).map(write));
 }
 
-export async function loadDemo(server: Server, config: Pick<Config, 'apiKey'>, options: { seed: number; interactions: number; now?: number }): Promise<DemoSummary> {
+export async function loadDemo(server: Server, config: Pick<Config, 'apiKey' | 'timeWindow'>, options: { seed: number; interactions: number; now?: number }): Promise<DemoSummary> {
   const project = await server.keys.projectNamed(DEFAULT_PROJECT);
   const data = generateDemo({ seed: options.seed, interactions: options.interactions, now: options.now ?? Math.ceil(Date.now() / 60_000) * 60_000 });
   const firstId = data.interactions[0]?.interaction.id ?? '';
   const already = (await server.storage.getInteraction(project.id, firstId ?? '')) !== null;
 
   if (!already) {
+    // The same checks as over HTTP, the configured timestamp window included.
+    const window = { ...config.timeWindow, now: Date.now() };
     for (const body of data.interactions) {
-      const errors = checkInteractionBody(body, { inputRequired: false });
+      const errors = checkInteractionBody(body, { inputRequired: false, window });
       if (errors.length > 0) throw new Error(`demo interaction ${body.interaction.id} is not valid: ${JSON.stringify(errors)}`);
     }
     const feedbackCommand = (body: FeedbackBody) => {
-      const errors = checkFeedbackBody(body);
+      const errors = checkFeedbackBody(body, window);
       if (errors.length > 0) throw new Error(`demo feedback ${body.metadata.event_id} is not valid: ${JSON.stringify(errors)}`);
       return toFeedbackCommand(body);
     };

@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined && !values.help ? 1 : 0;
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, { isTerminal: process.stdout.isTTY === true });
   switch (command) {
     case 'serve':
       return runServe(config);

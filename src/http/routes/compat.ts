@@ -38,7 +38,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   app.post(`${PREFIX}/v1/events/feedback`, {
     schema: { body: FeedbackBodySchema, response: { 200: FeedbackResponse } },
     attachValidation: true,
-    config: { access: 'feedback' },
+    config: { access: 'feedback', bodySize: 'small' },
   }, async (request) => {
     const body = validBody<FeedbackBody>(request, checkFeedbackBody);
     const command = toFeedbackCommand(body);
@@ -53,7 +53,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
       schema: { body: schema, response: { 200: InteractionResponse } },
       attachValidation: true,
     }, async (request) => {
-      const body = validBody<InteractionBody>(request, (b) => checkInteractionBody(b, { inputRequired }));
+      const body = validBody<InteractionBody>(request, (b, window) => checkInteractionBody(b, { inputRequired, window }));
       const [stored] = await ingestion.recordInteractions(projectOf(request), [toInteractionCommand(body, source)], { client: request.principal?.keyId });
       return { id: stored!.id, conversation_id: stored!.conversationId };
     });
@@ -67,6 +67,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   app.post(`${PREFIX}/v2/events/trace_conversation`, {
     schema: { body: TraceConversationBodySchema, response: { 200: ConversationResponse } },
     attachValidation: true,
+    config: { bodySize: 'large' },
   }, async (request) => {
     const body = validBody<TraceConversationBody>(request, checkTraceConversationBody);
     const conversationId = body.conversation.conversation_id || newId();
@@ -77,6 +78,7 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   app.post(`${PREFIX}/v2/events/tags`, {
     schema: { body: TagsBodySchema, response: { 200: TagsResponse } },
     attachValidation: true,
+    config: { bodySize: 'small' },
   }, async (request) => {
     const body = validBody<TagsBody>(request, checkTagsBody);
     const result = await ingestion.recordTagUpdate(projectOf(request), toTagUpdateCommand(body));

@@ -8,16 +8,19 @@ import type { ConversationNeighbours } from '../../core/conversations.js';
 import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
+import { FeedloopError } from '../../core/errors.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import { noInteractionFilter, type FeedbackFilter, type InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core/rollups.js';
-import type {
-  ApiKeyRecord, ConversationSummary, EndUserOverview, LinkUpdate, PageQuery, ProjectRecord, ReactedCandidate, RollupBucket, RollupQuery, RollupRow,
-  SessionRecord, Storage, StorageCapabilities, StorageTransaction,
+import {
+  isLastSecretKey, lastSecretKeyError,
+  type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, recomputeRollupsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
+import { probePayload } from '../probe.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { COUNTER_LIST, POSTGRES_DIALECT, PostgresReads } from './postgres-reads.js';
 import {
@@ -32,6 +35,8 @@ const MIGRATION_LOCK = '7378705444617158512';
 /** Transaction advisory lock of whoever folds rollup deltas into rollups (or rebuilds them): one at a time. */
 const FOLD_LOCK = '7378705444617158513';
 const INT8_OID = 20;
+/** How long a request waits for a connection (a new one, or one of the pool's when all are busy). */
+const CONNECT_TIMEOUT_MS = 5000;
 /** How often deltas are folded into rollups, and how many at most per fold. */
 const FOLD_EVERY_MS = 1000;
 const FOLD_BATCH = 50_000;
@@ -53,6 +58,8 @@ export interface PostgresStorageOptions {
   connectionString: string;
   /** Connections in the pool (default 10): the most transactions and reads that run at once. */
   poolSize?: number;
+  /** PostgreSQL's lock_timeout for this pool's sessions (default 5 s): a write waiting longer for a lock fails (a 503). */
+  lockWaitMs?: number;
   /** Told of a failure that loses nothing but needs an operator's eye (a fold of rollup deltas that failed). */
   onWarning?: (message: string, error: unknown) => void;
 }
@@ -113,7 +120,12 @@ export class PostgresStorage implements Storage {
   private readonly warn: (message: string, error: unknown) => void;
 
   constructor(options: PostgresStorageOptions) {
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, types });
+    // A server that does not answer fails a request after CONNECT_TIMEOUT_MS (a 503) instead of
+    // holding it; keep-alive notices connections that a failover or a cut network left dangling.
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString, max: options.poolSize ?? 10, types,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, lock_timeout: options.lockWaitMs ?? 5000,
+    });
     this.reads = new PostgresReads(this.pool);
     this.warn = options.onWarning ?? (() => undefined);
     // An idle connection that the server closes (restart, failover) is dropped by the pool and
@@ -126,6 +138,8 @@ export class PostgresStorage implements Storage {
     let broken: Error | undefined;
     try {
       // Two instances starting at once: the second waits here, then finds nothing left to apply.
+      // Another instance may migrate for longer than lock_timeout: wait for it as long as it takes.
+      await client.query('SET lock_timeout = 0');
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
         await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
@@ -152,6 +166,7 @@ export class PostgresStorage implements Storage {
         }
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        await client.query('RESET lock_timeout');
       }
       this.startFolding();
     } catch (error) {
@@ -301,12 +316,40 @@ export class PostgresStorage implements Storage {
     return found.map(apiKeyFromRow);
   }
 
-  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
-    // One statement: a key revoked twice keeps its first revocation time.
-    const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3)
-      WHERE id = (SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1)
-      RETURNING *`, [idOrPrefix, projectId, at]);
-    return row ? apiKeyFromRow(row) : null;
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options: RevokeOptions = {}): Promise<ApiKeyRecord | null> {
+    const target = `SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1`;
+    if (!options.keepLastSecretKey) {
+      // One statement: a key revoked twice keeps its first revocation time.
+      const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE id = (${target}) RETURNING *`, [idOrPrefix, projectId, at]);
+      return row ? apiKeyFromRow(row) : null;
+    }
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const found = await one(client, `SELECT * FROM api_keys WHERE id = (${target})`, [idOrPrefix, projectId]);
+      if (!found) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      // The project's active secret keys, locked: two revocations at once cannot both pass the check.
+      const active = await rows(client, `SELECT id FROM api_keys WHERE project_id = $1 AND kind = 'secret' AND revoked_at IS NULL FOR UPDATE`, [found['project_id']]);
+      if (isLastSecretKey(apiKeyFromRow(found), active.map((r) => r['id'] as string))) {
+        await client.query('ROLLBACK');
+        throw lastSecretKeyError();
+      }
+      const row = await one(client, 'UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING *', [found['id'], at]);
+      await client.query('COMMIT');
+      return row ? apiKeyFromRow(row) : null;
+    } catch (error) {
+      if (!(error instanceof FeedloopError)) {
+        broken = error as Error;
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
@@ -395,6 +438,20 @@ export class PostgresStorage implements Storage {
     return result.rowCount ?? 0;
   }
 
+
+  async probe(write: boolean): Promise<void> {
+    await this.pool.query('SELECT 1');
+    if (write) {
+      await this.pool.query(`INSERT INTO settings (key, value) VALUES ('health_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [probePayload()]);
+    }
+  }
+
+  async unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }> {
+    const found = await rows(this.pool, "SELECT status, count(*)::int AS n FROM feedback WHERE status <> 'linked' GROUP BY status");
+    const count = (status: string) => Number(found.find((r) => r['status'] === status)?.['n'] ?? 0);
+    return { pending: count('pending'), orphaned: count('orphaned') };
+  }
 
   private createTransaction(db: pg.PoolClient): StorageTransaction {
     /**
