@@ -86,7 +86,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       for (const error of batch.errors) health.writeFailed(error);
     },
   });
-  metrics.sources = { unlinkedFeedback: () => storage.unlinkedFeedbackTotals(), ready: () => !health.failing };
+  metrics.sources = {
+    unlinkedFeedback: () => storage.unlinkedFeedbackTotals(), ready: () => !health.failing, piiQueueDepth: () => anonymizer.queueDepth?.() ?? null,
+  };
   const ingestion = new Ingestion(queue, anonymizer, hash);
   const keys = new Keys(storage);
   const sessions = new Sessions(storage, keys, installationSecret, { adminPassword: config.adminPassword, ttlMs: config.sessionTtlMs });

@@ -20,6 +20,8 @@ export interface AnonymizeOptions {
 
 export interface Anonymizer {
   anonymize(texts: string[], options?: AnonymizeOptions): Promise<AnonymizedText[]>;
+  /** Anonymize calls admitted and not done yet (for the queue-depth metric), when the implementation knows. */
+  queueDepth?(): number;
   close(): Promise<void>;
 }
 

@@ -127,6 +127,7 @@ export function createAnonymizer(options: AnonymizerOptions): Anonymizer {
       }
       return texts.map((t, i) => replaceSpans(t, spans[i] ?? []));
     },
+    queueDepth: () => scheduler.pendingCalls,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

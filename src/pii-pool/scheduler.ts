@@ -89,6 +89,7 @@ export class Scheduler {
   private readonly ring: string[] = [];
   private readonly clientChars = new Map<string, number>();
   private queuedChars = 0;
+  private calls = 0;
   private idle: Executor[];
   private closed = false;
   /** Characters per second the executors achieved recently (for Retry-After). */
@@ -101,6 +102,11 @@ export class Scheduler {
   /** Characters admitted and not yet done (for metrics and tests). */
   get pendingChars(): number {
     return this.queuedChars;
+  }
+
+  /** Calls admitted and not yet done. */
+  get pendingCalls(): number {
+    return this.calls;
   }
 
   submit(texts: string[], policyKey: string, client: string): Promise<Span[][]> {
@@ -136,6 +142,7 @@ export class Scheduler {
         return;
       }
       this.queuedChars += chars;
+      this.calls++;
       this.clientChars.set(client, clientChars + chars);
       const calls = this.clients.get(client);
       if (calls) calls.push(call);
@@ -226,6 +233,7 @@ export class Scheduler {
 
   private settle(call: Call): void {
     this.queuedChars -= call.chars;
+    this.calls--;
     const left = (this.clientChars.get(call.client) ?? 0) - call.chars;
     if (left > 0) this.clientChars.set(call.client, left);
     else this.clientChars.delete(call.client);
