@@ -11,10 +11,9 @@ export interface MetricSources {
   /** Whether the server is ready (storage writable). */
   ready?: () => boolean;
   /**
-   * Texts waiting in the PII worker pool's queue, if the pool tells.
-   * TODO(pii-queue-depth): the pool (src/pii-pool/, owned by the PII work) exposes no depth yet;
-   * until it does, feedloop_pii_queue_depth counts anonymize calls waiting or running, as seen
-   * from the callers (measuredAnonymizer below).
+   * Texts waiting in the PII worker pool's queue (the pool reports it; an anonymizer that does not,
+   * such as the inline one of tests, leaves feedloop_pii_queue_depth counting the anonymize calls
+   * waiting or running, as seen from the callers: measuredAnonymizer below).
    */
   piiQueueDepth?: () => number | null;
 }
