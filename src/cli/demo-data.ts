@@ -4,6 +4,7 @@
 // two retriever versions (v2 really is better), comments, copies, vote changes, PII that removal
 // turns into placeholders, and feedback that never finds its interaction (pending, orphaned).
 import type { FeedbackBody, InteractionBody } from '../core/wire/schemas.js';
+import { prng } from '../core/random.js';
 
 export interface DemoOptions {
   seed: number;
@@ -24,17 +25,6 @@ export interface DemoData {
 
 const DAY = 24 * 3600_000;
 
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG; enough for synthetic data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const DEMO_MODELS = [
   { name: 'gpt-4o', share: 0.34, quality: 0.74 },

@@ -61,17 +61,19 @@ const NONE: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, 
 
 const ids = (records: { id: string }[]) => records.map((r) => r.id).sort();
 
+/** A test body given a migrated storage on an empty database (from `open`), closed afterwards. */
+export const usingStorage = (open: () => Promise<Storage>) => (work: (s: Storage) => Promise<void>) => async () => {
+  const storage = await open();
+  try {
+    await storage.migrate();
+    await work(storage);
+  } finally {
+    await storage.close();
+  }
+};
+
 export function storageContract(name: string, open: () => Promise<Storage>): void {
-  /** A migrated storage on an empty database, closed afterwards. */
-  const using = (work: (s: Storage) => Promise<void>) => async () => {
-    const storage = await open();
-    try {
-      await storage.migrate();
-      await work(storage);
-    } finally {
-      await storage.close();
-    }
-  };
+  const using = usingStorage(open);
   const insert = (s: Storage, rows: { interactions?: InteractionRecord[]; feedback?: FeedbackRecord[]; tags?: TagUpdateRecord[] }) =>
     s.transaction(async (tx) => {
       if (rows.interactions) await tx.insertInteractions(rows.interactions);

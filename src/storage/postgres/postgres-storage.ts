@@ -18,6 +18,7 @@ import {
   type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
+import { DelegatingReads } from '../read-side.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, recomputeRollupsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { probePayload } from '../probe.js';
@@ -110,16 +111,17 @@ const first = (byKind: Map<string, Row[]>, kind: string): InteractionSummary | n
   return row ? summaryFromRow(row) : null;
 };
 
-export class PostgresStorage implements Storage {
+export class PostgresStorage extends DelegatingReads implements Storage {
   readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: true };
   private readonly pool: pg.Pool;
   private secret: string | null = null;
-  private readonly reads: PostgresReads;
+  protected readonly reads: PostgresReads;
   private foldTimer: NodeJS.Timeout | null = null;
   private folding: Promise<void> | null = null;
   private readonly warn: (message: string, error: unknown) => void;
 
   constructor(options: PostgresStorageOptions) {
+    super();
     // A server that does not answer fails a request after CONNECT_TIMEOUT_MS (a 503) instead of
     // holding it; keep-alive notices connections that a failover or a cut network left dangling.
     this.pool = new pg.Pool({
@@ -373,46 +375,6 @@ export class PostgresStorage implements Storage {
       .map((r) => ({ id: r['id'] as string, name: r['name'] as string, createdAt: r['created_at'] as number }));
   }
 
-  // ---- the read side (postgres-reads.ts) ----
-  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
-    return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
-  }
-  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
-    return this.reads.listInteractions(projectId, filter, page, options);
-  }
-  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]> {
-    return this.reads.findInteractions(projectId, ids, filter);
-  }
-  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]> {
-    return this.reads.listReactedInteractions(projectId, slug, range, page);
-  }
-  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
-    return this.reads.listFeedbackOfInteractions(projectId, interactionIds);
-  }
-  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
-    return this.reads.listConversation(projectId, conversationId, page);
-  }
-  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
-    return this.reads.endUserOverview(projectId, endUser);
-  }
-  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
-    return this.reads.listEndUserConversations(projectId, endUser, limit);
-  }
-  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return this.reads.readRollups(projectId, query);
-  }
-  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
-    return this.reads.readRollupTotals(projectId, query);
-  }
-  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]> {
-    return this.reads.countUnlinkedFeedback(projectId, range, filter);
-  }
-  dumpRollups(projectId: string): Promise<RollupBucket[]> {
-    return this.reads.dumpRollups(projectId);
-  }
-  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
-    return this.reads.recomputeRollups(projectId, restrict);
-  }
   async findProjectById(id: string): Promise<ProjectRecord | null> {
     const row = await one(this.pool, 'SELECT id, name, created_at FROM projects WHERE id = $1', [id]);
     return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;

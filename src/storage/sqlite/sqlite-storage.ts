@@ -19,6 +19,7 @@ import {
   type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
+import { DelegatingReads } from '../read-side.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
 import { probePayload } from '../probe.js';
@@ -95,7 +96,7 @@ function open(filename: string, readonly: boolean): Database.Database {
   return db;
 }
 
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends DelegatingReads implements Storage {
   readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: false };
   private readonly writer: Database.Database;
   private reader: Database.Database | null = null;
@@ -108,10 +109,11 @@ export class SqliteStorage implements Storage {
   private readonly wal: WalSync | null;
   private readonly warn: (message: string, error: unknown) => void;
   private readonly lockWaitMs: number;
-  private readonly reads: SqliteReads;
+  protected readonly reads: SqliteReads;
   private optimizeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteStorageOptions) {
+    super();
     this.filename = options.filename;
     this.lockWaitMs = options.lockWaitMs ?? BUSY_WAIT_MS;
     this.warn = options.onWarning ?? (() => undefined);
@@ -344,46 +346,6 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => ({ id: r['id'] as string, name: r['name'] as string, createdAt: r['created_at'] as number }));
   }
 
-  // ---- the read side (sqlite-reads.ts) ----
-  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
-    return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
-  }
-  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
-    return this.reads.listInteractions(projectId, filter, page, options);
-  }
-  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]> {
-    return this.reads.findInteractions(projectId, ids, filter);
-  }
-  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]> {
-    return this.reads.listReactedInteractions(projectId, slug, range, page);
-  }
-  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
-    return this.reads.listFeedbackOfInteractions(projectId, interactionIds);
-  }
-  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
-    return this.reads.listConversation(projectId, conversationId, page);
-  }
-  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
-    return this.reads.endUserOverview(projectId, endUser);
-  }
-  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
-    return this.reads.listEndUserConversations(projectId, endUser, limit);
-  }
-  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return this.reads.readRollups(projectId, query);
-  }
-  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
-    return this.reads.readRollupTotals(projectId, query);
-  }
-  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]> {
-    return this.reads.countUnlinkedFeedback(projectId, range, filter);
-  }
-  dumpRollups(projectId: string): Promise<RollupBucket[]> {
-    return this.reads.dumpRollups(projectId);
-  }
-  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
-    return this.reads.recomputeRollups(projectId, restrict);
-  }
 
   /** Runs between transactions (it takes the write lock itself), then waits for the commit to be on disk. */
   async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
