@@ -26,6 +26,8 @@ import {
   FeedbackBodySchema, TagsBodySchema, TraceConversationBodySchema, TraceInteractionBodySchema, V1InteractionBodySchema, V2InteractionBodySchema,
   type FeedbackBody, type InteractionBody, type TagsBody, type TraceConversationBody,
 } from '../core/wire/schemas.js';
+import type { TimeWindow } from '../core/time.js';
+import { scanJson, type JsonLimits } from '../core/wire/json-scan.js';
 import type { StorageReader } from '../storage/port.js';
 import type { Ingestion } from './ingestion.js';
 import type { Line } from './line-reader.js';
@@ -49,6 +51,10 @@ export interface ImportSettings {
   /** Errors kept in the summary (default 1000); every one goes to onError. */
   keepErrors?: number;
   onError?: (error: LineError) => void;
+  /** Limits each line is held to before it is parsed, as a request body is (core/wire/json-scan.ts); none when left out. */
+  jsonLimits?: JsonLimits;
+  /** The times lines may carry, as for the ingestion endpoints (FEEDLOOP_EARLIEST_TIME, FEEDLOOP_MAX_FUTURE). */
+  window?: { earliest: number; maxFutureMs: number };
   /** The number and byte offset of the first line read (a resumed import starts after its committed lines). */
   firstLine?: number;
   firstOffset?: number;
@@ -81,11 +87,11 @@ export interface ImportSummary extends ImportCounts {
 
 const COMPAT = {
   'v1/events/feedback': { schema: FeedbackBodySchema, kind: 'feedback', source: '', rules: checkFeedbackBody },
-  'v1/events/interactions': { schema: V1InteractionBodySchema, kind: 'interaction', source: 'v1/interactions', rules: (b: unknown) => checkInteractionBody(b, { inputRequired: true }) },
-  'v1/events/trace_interaction': { schema: TraceInteractionBodySchema, kind: 'interaction', source: 'v1/trace_interaction', rules: (b: unknown) => checkInteractionBody(b, { inputRequired: true }) },
-  'v2/events/interactions': { schema: V2InteractionBodySchema, kind: 'interaction', source: 'v2/interactions', rules: (b: unknown) => checkInteractionBody(b, { inputRequired: false }) },
-  'v2/events/trace_interaction': { schema: TraceInteractionBodySchema, kind: 'interaction', source: 'v2/trace_interaction', rules: (b: unknown) => checkInteractionBody(b, { inputRequired: true }) },
-  'v3/events/trace_interaction': { schema: TraceInteractionBodySchema, kind: 'interaction', source: 'v3/trace_interaction', rules: (b: unknown) => checkInteractionBody(b, { inputRequired: true }) },
+  'v1/events/interactions': { schema: V1InteractionBodySchema, kind: 'interaction', source: 'v1/interactions', rules: (b: unknown, window: TimeWindow) => checkInteractionBody(b, { inputRequired: true, window }) },
+  'v1/events/trace_interaction': { schema: TraceInteractionBodySchema, kind: 'interaction', source: 'v1/trace_interaction', rules: (b: unknown, window: TimeWindow) => checkInteractionBody(b, { inputRequired: true, window }) },
+  'v2/events/interactions': { schema: V2InteractionBodySchema, kind: 'interaction', source: 'v2/interactions', rules: (b: unknown, window: TimeWindow) => checkInteractionBody(b, { inputRequired: false, window }) },
+  'v2/events/trace_interaction': { schema: TraceInteractionBodySchema, kind: 'interaction', source: 'v2/trace_interaction', rules: (b: unknown, window: TimeWindow) => checkInteractionBody(b, { inputRequired: true, window }) },
+  'v3/events/trace_interaction': { schema: TraceInteractionBodySchema, kind: 'interaction', source: 'v3/trace_interaction', rules: (b: unknown, window: TimeWindow) => checkInteractionBody(b, { inputRequired: true, window }) },
   'v2/events/trace_conversation': { schema: TraceConversationBodySchema, kind: 'conversation', source: 'v2/trace_conversation', rules: checkTraceConversationBody },
   'v2/events/tags': { schema: TagsBodySchema, kind: 'tags', source: '', rules: checkTagsBody },
 } as const;
@@ -106,6 +112,8 @@ const restored = (results: RestoreResult<unknown>[]): Outcome => results.reduce(
 }), { stored: 0, unchanged: 0, skipped: 0 });
 
 const lineError = (pointer: string, detail: string) => validationFailed([{ pointer, detail }]);
+/** History may be old: the endpoints' default window (from 1970 to a day ahead). */
+const DEFAULT_WINDOW = { earliest: 0, maxFutureMs: 86_400_000 };
 
 export class ImportRun {
   readonly counts: ImportCounts = { lines: 0, stored: 0, unchanged: 0, skipped: 0, failed: 0 };
@@ -204,10 +212,11 @@ export class ImportRun {
     }
   }
 
-  private validate<T>(schema: TSchema, rules: (value: unknown) => FieldError[], value: unknown): T {
+  private validate<T>(schema: TSchema, rules: (value: unknown, window: TimeWindow) => FieldError[], value: unknown): T {
     const schemaErrors = this.check(schema, value);
     const seen = new Set(schemaErrors.map((e) => e.pointer));
-    const errors = [...schemaErrors, ...rules(value).filter((e) => !seen.has(e.pointer))];
+    const window = { ...(this.settings.window ?? DEFAULT_WINDOW), now: Date.now() };
+    const errors = [...schemaErrors, ...rules(value, window).filter((e) => !seen.has(e.pointer))];
     if (errors.length > 0) throw validationFailed(errors);
     return value as T;
   }
@@ -224,6 +233,11 @@ export class ImportRun {
   }
 
   private async handle(text: string): Promise<Outcome> {
+    if (this.settings.jsonLimits) {
+      const scan = scanJson(text, this.settings.jsonLimits);
+      if (!scan.ok && scan.kind === 'syntax') throw lineError('', `is not valid JSON (byte ${scan.offset} of the line: ${scan.detail})`);
+      if (!scan.ok && scan.kind === 'content') throw validationFailed(scan.errors);
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -333,7 +347,7 @@ export class ImportRun {
         if (this.endUsers.size > 1_000_000) this.endUsers.clear();
         this.endUsers.set(m.id, m.endUser);
         const body = { ...m.body, ...(anonymize === null ? {} : { anonymize }) };
-        const valid = this.validate<InteractionBody>(V2InteractionBodySchema, (b) => checkInteractionBody(b, { inputRequired: false }), body);
+        const valid = this.validate<InteractionBody>(V2InteractionBodySchema, (b, window) => checkInteractionBody(b, { inputRequired: false, window }), body);
         const command = toInteractionCommand(valid, `import/${this.settings.format}`);
         command.clientId ??= this.derived(text);
         const [stored] = await this.track(m.id, this.ingestion.recordInteractions(project, [command]));

@@ -17,7 +17,14 @@ export interface WriteQueueOptions {
    * concurrently (a PostgreSQL pool).
    */
   maxInFlight?: number;
+  /**
+   * Told of each batch once it settles: its size, its time with the executor (the transaction and
+   * its durable commit) and the errors of its failed operations (for metrics and readiness).
+   */
+  onBatch?: (batch: BatchOutcome) => void;
 }
+
+export interface BatchOutcome { size: number; seconds: number; errors: unknown[] }
 
 export class WriteQueue {
   private pending: Pending[] = [];
@@ -25,10 +32,12 @@ export class WriteQueue {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly onBatch: ((batch: BatchOutcome) => void) | undefined;
 
   constructor(private readonly executor: WriteExecutor, options: WriteQueueOptions = {}) {
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxInFlight = options.maxInFlight ?? 64;
+    this.onBatch = options.onBatch;
   }
 
   write<K extends WriteOp['kind']>(op: Extract<WriteOp, { kind: K }>): Promise<WriteResults[K]> {
@@ -60,18 +69,25 @@ export class WriteQueue {
   }
 
   private async run(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     let settled;
     try {
       settled = await this.executor.execute(batch.map((p) => p.op));
     } catch (error) {
+      this.onBatch?.({ size: batch.length, seconds: (performance.now() - started) / 1000, errors: batch.map(() => error) });
       for (const p of batch) p.reject(error);
       return;
     }
+    const errors: unknown[] = [];
     batch.forEach((p, k) => {
       const s = settled[k]!;
       if (s.ok) p.resolve(s.value);
-      else p.reject(s.error);
+      else {
+        errors.push(s.error);
+        p.reject(s.error);
+      }
     });
+    this.onBatch?.({ size: batch.length, seconds: (performance.now() - started) / 1000, errors });
   }
 
   /** Resolves once every operation queued so far has been committed or rejected. */

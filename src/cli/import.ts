@@ -99,7 +99,10 @@ export async function runImport(config: Config, argv: string[]): Promise<number>
         from = { line: saved.committed_line, offset: saved.committed_offset };
         if (!values.json) console.error(`Resuming ${file} after line ${from.line.toLocaleString('en-US')} (--restart to start over).`);
       }
-      const run = new ImportRun(stack.ingestion, storage, check, { projectId: project.id, format, anonymize, firstLine: from.line + 1, firstOffset: from.offset, onError: report(file) });
+      const run = new ImportRun(stack.ingestion, storage, check, {
+        projectId: project.id, format, anonymize, firstLine: from.line + 1, firstOffset: from.offset, onError: report(file),
+        jsonLimits: config.jsonLimits, window: config.timeWindow,
+      });
       const save = () => {
         if (file === '-') return;
         const c = run.committed();

@@ -1,4 +1,5 @@
-// `feedloop <command>`: serve, keys create|list|revoke. `--json` prints one JSON object on stdout.
+// `feedloop <command>`: serve, keys create|list|revoke, demo, export, import, erase, backup, restore.
+// `--json` prints one JSON object on stdout.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { BACKUP_HELP, RESTORE_HELP, runBackup, runRestore } from './backup.js';
@@ -7,6 +8,7 @@ import { ERASE_HELP, runErase } from './erase.js';
 import { EXPORT_HELP, runExport } from './export.js';
 import { IMPORT_HELP, runImport } from './import.js';
 import { KEYS_HELP, runKeys } from './keys.js';
+import { runDemo } from './demo.js';
 import { runRollups } from './rollups.js';
 import { runServe } from './serve.js';
 
@@ -20,6 +22,7 @@ Commands:
   rollups rebuild [--project NAME] [--check]
                                         recompute the statistics' rollups from the raw rows
                                         (--check: only compare, exit 1 where they differ)
+  demo [--seed N] [--interactions N]    load a month of synthetic data to explore in the dashboard
   export [--kind feedback|interactions|conversations] [--format csv|jsonl] [-o FILE] [filters]
   import FILE.jsonl ... | -  [--format feedloop|langfuse|langsmith] [--anonymize true|false]
   erase --end-user ID                   delete everything of one end user
@@ -43,6 +46,7 @@ const HELP: Record<string, string> = {
   serve: `Usage: feedloop serve\n\nRuns the server (what \`npm start\` runs), configured by the environment (README.md, "Configuration").`,
   keys: KEYS_HELP,
   rollups: `Usage: feedloop rollups rebuild [--project NAME] [--check] [--json]\n\nRecomputes the statistics' rollups from the raw rows (in one transaction: ingestion waits meanwhile).\n  --check   only compare the maintained rollups with the recomputation; exit 1 where they differ`,
+  demo: `Usage: feedloop demo [--seed N] [--interactions N]\n\nLoads a month of synthetic data to explore in the dashboard.`,
   export: EXPORT_HELP, import: IMPORT_HELP, erase: ERASE_HELP, backup: BACKUP_HELP, restore: RESTORE_HELP,
 };
 
@@ -52,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP[others[0]]);
     return 0;
   }
-  if (first !== undefined && DATA_COMMANDS[first]) return DATA_COMMANDS[first](loadConfig(), others);
+  if (first !== undefined && DATA_COMMANDS[first]) return DATA_COMMANDS[first](loadConfig(process.env, { isTerminal: process.stdout.isTTY === true }), others);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -65,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       origin: { type: 'string', multiple: true },
       'require-token': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      interactions: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -76,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined && !values.help ? 1 : 0;
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, { isTerminal: process.stdout.isTTY === true });
   switch (command) {
     case 'serve':
       return runServe(config);
@@ -84,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
       return runKeys(config, rest, values);
     case 'rollups':
       return runRollups(config, rest, values);
+    case 'demo':
+      return runDemo(config, values);
     default:
       console.error(`feedloop: unknown command "${command}"\n\n${USAGE}`);
       return 2;

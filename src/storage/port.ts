@@ -3,6 +3,7 @@
 import type { ConversationNeighbours } from '../core/conversations.js';
 import type { FeedbackEvent } from '../core/feedback-summary.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../core/linking.js';
+import { FeedloopError } from '../core/errors.js';
 import type { FeedbackRecord, FeedbackSlug, FeedbackStatus, InteractionRecord, LinkFlag, LinkRule, TagUpdateRecord } from '../core/model.js';
 import type { FeedbackFilter, InteractionFilter, Order } from '../core/queries.js';
 import type { BucketKey, Counters, Dimension, InteractionDimensions } from '../core/rollups.js';
@@ -35,6 +36,18 @@ export interface LinkUpdate {
   interactionId: string | null;
   linkedTimeEnd: number | null;
   flags: LinkFlag[];
+}
+
+export interface RevokeOptions { keepLastSecretKey?: boolean }
+
+/** Whether revoking `key` would leave its project without an active secret key (`active`: their ids). */
+export function isLastSecretKey(key: ApiKeyRecord, active: string[]): boolean {
+  return key.kind === 'secret' && key.revokedAt === null && active.length === 1 && active[0] === key.id;
+}
+
+export function lastSecretKeyError(): FeedloopError {
+  return new FeedloopError('conflict',
+    "This is the project's last active secret key: create another secret key first (or revoke it with the feedloop command line)");
 }
 
 /** Capabilities that differ between adapters, stated once instead of `if (sqlite)` around the code. */
@@ -237,9 +250,46 @@ export interface Storage extends StorageReader {
   createApiKey(row: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(projectId: string | null): Promise<ApiKeyRecord[]>;
-  /** Revokes a key by id or key prefix; false when no such key exists (in that project, if given). */
-  revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null>;
+  /**
+   * Revokes a key by id or key prefix; null when no such key exists (in that project, if given).
+   * With `keepLastSecretKey`, refuses (throws lastSecretKeyError) to revoke the project's last
+   * active secret key, atomically with other revocations.
+   */
+  revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options?: RevokeOptions): Promise<ApiKeyRecord | null>;
 
   /** Every project (the sweep and rebuild go through them). */
   listProjects(): Promise<ProjectRecord[]>;
+
+  // Dashboard sign-in sessions (src/app/sessions.ts).
+  findProjectById(id: string): Promise<ProjectRecord | null>;
+  createSession(row: SessionRecord): Promise<void>;
+  /** The session with this token hash, and whether the key it was opened with has been revoked since. */
+  findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null>;
+  /** Ends a session (sign-out); a session revoked twice keeps its first revocation time. */
+  revokeSession(id: string, at: number): Promise<void>;
+  /** Forgets sessions that expired before `at`; returns how many. */
+  deleteSessionsExpiredBefore(at: number): Promise<number>;
+  /**
+   * Readiness: resolves when the database answers a read (and, with `write`, commits a durable
+   * write of one settings row); rejects with the driver's error otherwise.
+   */
+  probe(write: boolean): Promise<void>;
+  /** Feedback not linked (pending, orphaned) over all projects, for metrics. */
+  unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }>;
 }
+
+/**
+ * A dashboard sign-in. The browser holds a random token in a cookie; only its SHA-256 is stored,
+ * so the table alone opens no session.
+ */
+export interface SessionRecord {
+  id: string;
+  tokenHash: string;
+  projectId: string;
+  /** The secret key the session was opened with; null when opened with the admin password. */
+  keyId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+

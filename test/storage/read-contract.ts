@@ -9,22 +9,14 @@ import { noInteractionFilter } from '../../src/core/queries.js';
 import { HOUR_MS, isZero } from '../../src/core/rollups.js';
 import { noFeedbackFilter } from '../../src/app/listing.js';
 import type { PageQuery, Storage } from '../../src/storage/port.js';
-import { feedback, interaction } from './contract.js';
+import { feedback, interaction, usingStorage } from './contract.js';
 
 const T = Date.UTC(2024, 4, 1, 10);
 const newest = (limit = 100): PageQuery => ({ after: null, limit, order: 'newest' });
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 
 export function readContract(name: string, open: () => Promise<Storage>): void {
-  const using = (work: (s: Storage) => Promise<void>) => async () => {
-    const storage = await open();
-    try {
-      await storage.migrate();
-      await work(storage);
-    } finally {
-      await storage.close();
-    }
-  };
+  const using = usingStorage(open);
   /** Raw rows, written without the write path (rollups untouched). */
   const insert = (s: Storage, interactions: InteractionRecord[], rows: FeedbackRecord[] = []) =>
     s.transaction(async (tx) => {

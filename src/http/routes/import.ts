@@ -8,6 +8,7 @@ import { ImportRun, IMPORT_FORMATS, type ImportFormat } from '../../app/importer
 import type { Ingestion } from '../../app/ingestion.js';
 import { readLines } from '../../app/line-reader.js';
 import { FeedloopError } from '../../core/errors.js';
+import type { JsonLimits } from '../../core/wire/json-scan.js';
 import type { StorageReader } from '../../storage/port.js';
 import { projectOf } from '../auth.js';
 import { QueryParameters } from '../query.js';
@@ -15,7 +16,11 @@ import { queryString } from '../schemas/read-api.js';
 import { createSchemaCheck } from '../schema-check.js';
 import { DATA_TAG } from './export.js';
 
-export interface ImportRouteOptions { ingestion: Ingestion; storage: StorageReader; bodyLimitBytes: number }
+export interface ImportRouteOptions {
+  ingestion: Ingestion; storage: StorageReader; bodyLimitBytes: number;
+  /** Each line is held to the limits of a JSON body and its times to the endpoints' window. */
+  edge: { jsonLimits: JsonLimits; timeWindow: { earliest: number; maxFutureMs: number } };
+}
 
 const NDJSON = ['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
 
@@ -29,7 +34,7 @@ export const ImportSummaryView = Type.Object({
   committed_line: Type.Integer(), committed_offset: Type.Integer(), interrupted: Type.Boolean(),
 }, { additionalProperties: true });
 
-export async function registerImportRoute(app: FastifyInstance, { ingestion, storage, bodyLimitBytes }: ImportRouteOptions): Promise<void> {
+export async function registerImportRoute(app: FastifyInstance, { ingestion, storage, bodyLimitBytes, edge }: ImportRouteOptions): Promise<void> {
   const check = createSchemaCheck();
   await app.register(async (scope) => {
     // The body stays a stream: an import may be far larger than any single request.
@@ -50,7 +55,7 @@ export async function registerImportRoute(app: FastifyInstance, { ingestion, sto
       q.check();
       const body = request.body as Readable | undefined;
       if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') throw new FeedloopError('bad_request', `Send the lines as ${NDJSON[0]}`);
-      const run = new ImportRun(ingestion, storage, check, { projectId: projectOf(request), format, anonymize });
+      const run = new ImportRun(ingestion, storage, check, { projectId: projectOf(request), format, anonymize, jsonLimits: edge.jsonLimits, window: edge.timeWindow });
       request.raw.once('close', () => { if (!request.raw.complete) run.stop(); });
       const summary = await run.consume(readLines(body, 0, bodyLimitBytes)).catch((error: unknown) => {
         throw new FeedloopError('bad_request', `The body could not be read to its end (${(error as Error).message})`);

@@ -8,6 +8,7 @@ import { COUNTERS, type Dimension } from '../../core/rollups.js';
 import type {
   ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
+import type { ReadSide } from '../read-side.js';
 import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
   conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery,
@@ -33,7 +34,7 @@ export const COUNTER_LIST = COUNTERS.join(', ');
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export class PostgresReads implements Omit<StorageReader, 'getFeedback' | 'getInteraction' | 'listFeedbackForInteraction' | 'rebuildRollups'> {
+export class PostgresReads implements ReadSide {
   constructor(private readonly db: Queryable) {}
 
   private async all(q: Query): Promise<Row[]> {

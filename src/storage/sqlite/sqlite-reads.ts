@@ -8,6 +8,7 @@ import { COUNTERS, type Dimension } from '../../core/rollups.js';
 import type {
   ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
+import type { ReadSide } from '../read-side.js';
 import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
   conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery, LINKED_INTERACTION_COLUMNS,
@@ -42,7 +43,7 @@ type Prepare = (sql: string) => Database.Statement;
 /** SQLite's default limit of bound parameters is 32766; lists of ids are sent in chunks well below it. */
 const ID_CHUNK = 5000;
 
-export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInteraction' | 'listFeedbackForInteraction' | 'rebuildRollups'> {
+export class SqliteReads implements ReadSide {
   /** `read`: statements on the read connection; `write`: the write connection (rebuild). */
   constructor(private readonly read: Prepare, private readonly write: Database.Database) {}
 

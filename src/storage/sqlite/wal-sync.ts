@@ -44,7 +44,9 @@ export class WalSync {
 
   constructor(private readonly db: Database.Database, private readonly filename: string,
     private readonly checkpointFrames = DEFAULT_CHECKPOINT_FRAMES,
-    private readonly warn: (message: string, error: unknown) => void = () => undefined) {
+    private readonly warn: (message: string, error: unknown) => void = () => undefined,
+    /** Told how long each fdatasync of the WAL took (metrics). */
+    private readonly onSync: (seconds: number) => void = () => undefined) {
     db.pragma('synchronous = OFF');
     db.pragma('wal_autocheckpoint = 0');
     this.background = new BackgroundCheckpointer(filename);
@@ -82,8 +84,10 @@ export class WalSync {
       for (const w of group) if (missing) w.resolve(); else w.reject(error as Error);
       return;
     }
+    const started = performance.now();
     fdatasync(fd, (error) => {
       this.syncing = false;
+      this.onSync((performance.now() - started) / 1000);
       for (const w of group) if (error) w.reject(error); else w.resolve();
       if (this.waiters.length > 0) this.syncNow();
     });
