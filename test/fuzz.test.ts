@@ -81,6 +81,13 @@ const ROUTES: FuzzRoute[] = [
     sent_at: iso(Date.now()), events: [feedback('fuzz-user', 'thumbs_up', T0, { event_id: 'b1' }), feedback('fuzz-user', 'comment', T0 + 1, {}, { text: 'ok' })] }) },
   { method: 'POST', url: '/api/v1/feedback-tokens', body: () => ({ end_user: 'fuzz-user', interaction_id: 'i1', expires_in: 60 }) },
   { method: 'GET', url: '/sdk/:file' },
+  { method: 'GET', url: '/api/v1/export/feedback.csv', query: 'slug=rating&from=2024-05-01T00:00:00Z' },
+  { method: 'GET', url: '/api/v1/export/feedback.jsonl', query: 'end_user=fuzz-user&limit=5' },
+  { method: 'GET', url: '/api/v1/export/interactions.jsonl', query: 'feedback=thumbs_down&has_comment=true&limit=5' },
+  { method: 'GET', url: '/api/v1/export/conversations.jsonl', query: 'tag=team:a&limit=5' },
+  // The import reads NDJSON (application/x-ndjson); the fuzzer's JSON bodies are refused with a problem, as they must be.
+  { method: 'POST', url: '/api/v1/import', body: () => ({ type: 'v1/events/feedback', ...feedback('fuzz-user', 'thumbs_up', T0, { event_id: 'i1' }) }) },
+  { method: 'DELETE', url: '/api/v1/users/:end_user' },
   { method: 'GET', url: '/api/v1/session/methods' },
   { method: 'POST', url: '/api/v1/session', body: () => ({ key: TEST_KEY }) },
   { method: 'GET', url: '/api/v1/session' },

@@ -164,6 +164,32 @@ const CHECKS: Record<string, () => Promise<void>> = {
     const r = await server.app.inject({ method: 'DELETE', url: `/api/v1/keys/${a.keyId}`, headers: { authorization: `Bearer ${keyB}` } });
     assert.equal(r.statusCode, 404);
   },
+  ...Object.fromEntries(['feedback.csv', 'feedback.jsonl', 'interactions.jsonl', 'conversations.jsonl'].map((file) => [`GET /api/v1/export/${file}`, async () => {
+    const r = await server.app.inject({ url: `/api/v1/export/${file}`, headers: { authorization: `Bearer ${keyB}` } });
+    assert.equal(r.statusCode, 200, r.body);
+    for (const text of ['a question', 'a answer', 'a comment']) assert.ok(!r.body.includes(text), `${file} holds A's "${text}"`);
+  }])),
+  'POST /api/v1/import': async () => {
+    // B imports lines of an export naming A's interaction and feedback ids: they become B's own rows.
+    const lines = [
+      { id: a.interactionId, conversation_id: a.conversationId, end_user: a.endUser, input: 'b imported', output: 'b imported answer',
+        time_start: new Date(T0).toISOString(), time_end: new Date(T0 + 1).toISOString(), feedback: [] },
+      { id: a.feedbackId, slug: 'thumbs_down', end_user: a.endUser, timestamp: new Date(T0 + 2).toISOString(), status: 'linked', link: 'id', interaction_id: a.interactionId },
+    ].map((l) => JSON.stringify(l)).join('\n');
+    const r = await server.app.inject({ method: 'POST', url: '/api/v1/import', payload: lines,
+      headers: { authorization: `Bearer ${keyB}`, 'content-type': 'application/x-ndjson' } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().failed, 0, r.body);
+  },
+  'DELETE /api/v1/users/:end_user': async () => {
+    // B erases the shared end user in B's project: A's rows of that end user stay.
+    const r = await server.app.inject({ method: 'DELETE', url: `/api/v1/users/${a.endUser}`, headers: { authorization: `Bearer ${keyB}` } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.ok(r.json().interactions > 0, 'B had rows of its own for that end user');
+    assert.equal((await server.get(`/api/v1/feedback/${a.feedbackId}`, keyA)).status, 200);
+    // B's interaction with A's id again, for the check after the loop.
+    assert.equal((await server.post(V2_INTERACTIONS, { ...bodyAboutA.interaction(), anonymize: false }, keyB)).status, 200);
+  },
 };
 
 test('project B sees and changes nothing of project A on any route', async () => {
