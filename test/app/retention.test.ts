@@ -30,7 +30,8 @@ test('a server with a retention period deletes, in the background, what is older
     await server.post(V2_INTERACTIONS, interaction('new', 'new question', 'new answer', now - DAY, { model: 'm' }));
     await server.post(FEEDBACK, feedback('new', 'thumbs_up', now - DAY + 1000, { output: 'new answer' }));
     const deadline = Date.now() + 10_000;
-    while ((await server.get('/api/v1/interactions')).body.items.length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const left = async () => (await server.get('/api/v1/interactions')).body.items.length + (await server.get('/api/v1/feedback')).body.items.length;
+    while ((await left()) > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual((await server.get('/api/v1/interactions')).body.items.map((i: { end_user: string }) => i.end_user), ['new']);
     assert.deepEqual((await server.get('/api/v1/feedback')).body.items.map((f: { end_user: string }) => f.end_user), ['new']);
     const project = (await server.keys.authenticate(server.key))!.projectId;
