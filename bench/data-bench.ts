@@ -11,7 +11,8 @@
 //  - retention: a server with FEEDLOOP_RETENTION=400d on BENCH_DATA_OLD expired interactions
 //    (default 200,000, each with a feedback) deleting them under an interaction load: the load's
 //    p99 against the same load on a copy of the data without retention.
-// Environment: BENCH_DURATION (s, default 20) and BENCH_CONNECTIONS (default 50) for the loads.
+// Environment: BENCH_DURATION (s, default 20) and BENCH_CONNECTIONS (default 50) for the loads;
+// BENCH_DATA_PHASES (default export,import,erase,retention) to run some of them.
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -35,6 +36,7 @@ const settings = {
   oldRows: envInt('BENCH_DATA_OLD', 200_000, 1),
   duration: envInt('BENCH_DURATION', 20, 1),
   connections: envInt('BENCH_CONNECTIONS', 50, 1),
+  phases: new Set((process.env['BENCH_DATA_PHASES'] ?? 'export,import,erase,retention').split(',').map((p) => p.trim())),
 };
 
 const DAY = 86_400_000;
@@ -151,6 +153,17 @@ export async function dataMain(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
   // ---- export ----
+  if (settings.phases.has('export')) await exportPhase(apiKey, say);
+  if (settings.phases.has('import')) await importPhase(say);
+  if (settings.phases.has('erase')) await erasePhase(apiKey, say);
+  if (settings.phases.has('retention')) await retentionPhase(apiKey, say);
+  const loadAfter = loadavg();
+  say(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+type Say = (line: string) => void;
+
+async function exportPhase(apiKey: string, say: Say): Promise<void> {
   const exportDir = tempDir('feedloop-bench-export-');
   const seedSeconds = await seedPairs(exportDir, settings.exportRows, apiKey);
   console.log(`seeded ${fmt(settings.exportRows)} interactions and as many feedback in ${seedSeconds.toFixed(1)} s`);
@@ -168,7 +181,9 @@ export async function dataMain(): Promise<void> {
     }
   }
 
-  // ---- import ----
+}
+
+async function importPhase(say: Say): Promise<void> {
   const importFile = join(tempDir('feedloop-bench-import-file-'), 'import.jsonl');
   await writeImportFile(importFile, settings.importLines);
   console.log(`wrote ${fmt(settings.importLines)} import lines (${(statSync(importFile).size / 1e6).toFixed(0)} MB)`);
@@ -183,7 +198,9 @@ export async function dataMain(): Promise<void> {
       + `${goal(rate, '≥', anonymize === 'false' ? 20_000 : 5_000)}; peak RSS ${fmt(r.peakMb)} MB`);
   }
 
-  // ---- erasure under load ----
+}
+
+async function erasePhase(apiKey: string, say: Say): Promise<void> {
   const eraseDir = tempDir('feedloop-bench-erase-');
   const base = 10_000;
   await seedDataDir(eraseDir, base, apiKey);
@@ -206,7 +223,9 @@ export async function dataMain(): Promise<void> {
     await stopServer(eraseServer);
   }
 
-  // ---- retention under load ----
+}
+
+async function retentionPhase(apiKey: string, say: Say): Promise<void> {
   const keptDir = tempDir('feedloop-bench-retention-off-');
   await seedPairs(keptDir, settings.oldRows, apiKey, { at: (i) => Date.now() - 500 * DAY + i * 1000 });
   const expiringDir = tempDir('feedloop-bench-retention-on-');
@@ -231,7 +250,4 @@ export async function dataMain(): Promise<void> {
   say(`retention of ${fmt(settings.oldRows)} expired interactions (and their feedback), ${deleted}:`);
   say(`  ${loadLine('interaction load, retention off', results[0]!)}`);
   say(`  ${loadLine('interaction load, retention deleting', results[1]!)}  p99 ratio ${(results[1]!.latencyP99 / results[0]!.latencyP99).toFixed(2)}`);
-
-  const loadAfter = loadavg();
-  say(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -1,6 +1,6 @@
 // Retention (FEEDLOOP_RETENTION): what is older than the retention period is deleted in the
 // background, in small transactions with pauses between them sized to hold the writer for at most
-// a fifth of the time, so ingestion never waits long.
+// a tenth of the time, so ingestion never waits long.
 // An interaction expires when its time_end is before the cut-off, with every feedback linked to
 // it; pending and orphaned feedback by its own timestamp; tag updates by theirs. Rollups stay exact:
 // the tracker removes each expired row's contribution in the same transaction, so statistics cover
@@ -16,8 +16,9 @@ export interface RetentionOptions {
   /** The least pause between two transactions (default 10 ms). */
   pauseMs?: number;
   /**
-   * The share of time retention may hold the writer (default 0.2): after a transaction that took
-   * d ms it pauses d × (1 / share − 1), so that ingestion gets the rest whatever the machine's speed.
+   * The share of time retention may hold the writer (default 0.1): after a transaction that took
+   * d ms it pauses d × (1 / share − 1), so that ingestion gets the rest whatever the machine's speed
+   * (deleted rows cost more writing than their transaction: index pages, zeroed space, checkpoints).
    */
   share?: number;
   /** Stops between two transactions (server shutdown). */
@@ -35,7 +36,7 @@ async function lockUsers(tx: StorageTransaction, projectId: string, users: Itera
 /** Deletes, in every project, what is older than `cutoff`; returns what it deleted. */
 export async function applyRetention(storage: Storage, cutoff: number, options: RetentionOptions = {}): Promise<RetentionResult> {
   const batch = options.batch ?? 100;
-  const share = Math.min(1, Math.max(0.01, options.share ?? 0.2));
+  const share = Math.min(1, Math.max(0.01, options.share ?? 0.1));
   /** Runs one transaction, then pauses for the writer's other users. */
   const step = async <T>(work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
