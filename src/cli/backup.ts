@@ -6,7 +6,7 @@
 // the directory (its lock file, storage/server-lock.ts); the database it replaces is kept beside it.
 // PostgreSQL has its own tools (pg_dump, point-in-time recovery): both commands say so.
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
@@ -123,6 +123,7 @@ export async function runRestore(config: Config, argv: string[]): Promise<number
     throw new CliError(`a server is running on ${config.dataDir} (pid ${servers.map((s) => `${s.pid}${s.host === '?' ? '' : ` on ${s.host}`}`).join(', ')}): `
       + 'stop it before restoring, then start it again');
   }
+  mkdirSync(config.dataDir, { recursive: true });
   const target = sqliteFile(config.dataDir);
   const incoming = `${target}.restoring`;
   copyFileSync(backup, incoming);
