@@ -7,6 +7,7 @@ import { FeedloopError } from '../core/errors.js';
 import type { FeedbackRecord, FeedbackSlug, FeedbackStatus, InteractionRecord, LinkFlag, LinkRule, TagUpdateRecord } from '../core/model.js';
 import type { FeedbackFilter, InteractionFilter, Order } from '../core/queries.js';
 import type { BucketKey, Counters, Dimension, InteractionDimensions } from '../core/rollups.js';
+import type { Rebucket } from './sql/read-sql.js';
 
 export type ApiKeyKind = 'secret' | 'publishable';
 
@@ -157,8 +158,8 @@ export interface StorageReader {
   /** An end user's latest conversations (by their last interaction's time_end). */
   listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]>;
 
-  /** Rollup buckets of one dimension, by (value, hour). */
-  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]>;
+  /** Rollup buckets of one dimension, by (value, hour); with `rebucket`, summed into longer buckets (`hour` is then the bucket's start). */
+  readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]>;
   /** Rollup buckets of one dimension summed per value over the hours (grouped by the database). */
   readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: Counters }[]>;
   /** Pending and orphaned feedback with timestamp in [from, to), per hour of its timestamp (the same counts rollups keep). */

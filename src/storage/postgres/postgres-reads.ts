@@ -12,7 +12,7 @@ import type { ReadSide } from '../read-side.js';
 import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
   conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
-  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
+  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
 
@@ -88,8 +88,8 @@ export class PostgresReads implements ReadSide {
     })).map(conversationSummaryFromRow);
   }
 
-  async readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return (await this.all(rollupsQuery(POSTGRES_DIALECT, ROLLUP_TABLES, projectId, query, 'value_hour'))).map(rollupRowFromRow);
+  async readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]> {
+    return (await this.all(rollupsQuery(POSTGRES_DIALECT, ROLLUP_TABLES, projectId, query, rebucket ?? 'value_hour'))).map(rollupRowFromRow);
   }
 
   async readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
