@@ -152,6 +152,8 @@ export interface StorageReader {
   listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]>;
   /** The linked feedback of these interactions, oldest first per interaction. */
   listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>>;
+  /** The same as events (the few columns a feedback summary reads): to filter by feedback state before reading whole rows. */
+  listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>>;
   /** A conversation's interactions ordered by (time_start, id), after the cursor. */
   listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]>;
   endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null>;

@@ -2,6 +2,7 @@
 // here are the folded table plus the deltas write transactions appended since the last fold
 // (see migration 2). The SQL is shared with SQLite (../sql/read-sql.ts); this file runs it and maps rows.
 import type pg from 'pg';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core/model.js';
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
@@ -9,9 +10,9 @@ import type {
   ConversationSummary, EndUserOverview, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
 import type { ReadSide } from '../read-side.js';
-import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
+import { bucketFromRow, conversationSummaryFromRow, eventsByInteraction, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
+  conversationQuery, dumpRollupsQuery, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
   reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
@@ -62,6 +63,11 @@ export class PostgresReads implements ReadSide {
   async listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
     if (interactionIds.length === 0) return new Map();
     return groupByInteraction((await this.all(feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds))).map(feedbackFromRow));
+  }
+
+  async listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>> {
+    if (interactionIds.length === 0) return new Map();
+    return eventsByInteraction(await this.all(feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS)));
   }
 
   async listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {

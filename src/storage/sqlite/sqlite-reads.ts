@@ -2,6 +2,7 @@
 // rollups, on the read connection (which never sees an open write transaction). The SQL itself is
 // shared with PostgreSQL (../sql/read-sql.ts); this file runs it and maps rows.
 import type Database from 'better-sqlite3';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core/model.js';
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
@@ -9,9 +10,9 @@ import type {
   ConversationSummary, EndUserOverview, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
 import type { ReadSide } from '../read-side.js';
-import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
+import { bucketFromRow, conversationSummaryFromRow, eventsByInteraction, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
+  conversationQuery, dumpRollupsQuery, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
   reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
@@ -77,6 +78,10 @@ export class SqliteReads implements ReadSide {
   async listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
     const rows = this.chunked(interactionIds, (chunk) => this.all(feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, chunk)).map(feedbackFromRow));
     return groupByInteraction(rows);
+  }
+
+  async listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>> {
+    return eventsByInteraction(this.chunked(interactionIds, (chunk) => this.all(feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, chunk, FEEDBACK_EVENT_COLUMNS))));
   }
 
   async listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
