@@ -5,14 +5,14 @@
 // empty cache, then the median and worst of BENCH_DASHBOARD_LOADS reloads. Goals (issue 13):
 // ≤ 100 KB of JS, overview rendered in ≤ 1 s.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { Keys } from '../src/app/keys.js';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
-import { envInt, fmt, goal, ROOT, settleDisk, startServer, stopServer, tempDir } from './harness.js';
+import { envInt, fmt, goal, readThrough, ROOT, settleDisk, startServer, stopServer, tempDir } from './harness.js';
 import { seedReadData } from './read-data.js';
 
 const settings = {
@@ -44,20 +44,32 @@ export async function dashboardMain(): Promise<void> {
   console.log(`  CSS ${(sizes.css / 1024).toFixed(1)} KB gzipped (${(sizes.cssRaw / 1024).toFixed(1)} KB raw)`);
 
   const executablePath = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  const dir = tempDir('feedloop-bench-dashboard-');
   const key = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
-  const storage = new SqliteStorage({ filename: join(dir, 'feedloop.sqlite') });
-  try {
-    await storage.migrate();
-    await new Keys(storage).ensure(key);
-    const project = (await storage.findProjectByName('default'))!;
-    const started = performance.now();
-    const data = await seedReadData(storage, project.id, settings.rows, Date.now());
-    await storage.rebuildRollups(project.id);
-    console.log(`  seeded ${fmt(settings.rows)} interactions and ${fmt(data.feedback)} feedback, rollups rebuilt, in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  } finally {
-    await storage.close();
+  // The read benchmark's kept dataset (BENCH_READ_DIR), when there is one of this size: seeding 10M rows takes half an hour.
+  const kept = process.env['BENCH_READ_DIR'] ? join(resolve(process.env['BENCH_READ_DIR']), `sqlite-${settings.rows}`) : null;
+  let dir: string;
+  let end: number;
+  if (kept && existsSync(join(kept, 'dataset.json'))) {
+    dir = kept;
+    end = (JSON.parse(readFileSync(join(kept, 'dataset.json'), 'utf8')) as { data: { end: number } }).data.end;
+    console.log(`  reusing the read benchmark's dataset in ${kept}`);
+  } else {
+    dir = tempDir('feedloop-bench-dashboard-');
+    const storage = new SqliteStorage({ filename: join(dir, 'feedloop.sqlite') });
+    try {
+      await storage.migrate();
+      await new Keys(storage).ensure(key);
+      const project = (await storage.findProjectByName('default'))!;
+      const started = performance.now();
+      const data = await seedReadData(storage, project.id, settings.rows, Date.now());
+      end = data.end;
+      await storage.rebuildRollups(project.id);
+      console.log(`  seeded ${fmt(settings.rows)} interactions and ${fmt(data.feedback)} feedback, rollups rebuilt, in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    } finally {
+      await storage.close();
+    }
   }
+  readThrough(join(dir, 'feedloop.sqlite'));
   settleDisk();
 
   const server = await startServer('feedloop', [join(ROOT, 'bin/feedloop.js'), 'serve'], { FEEDLOOP_DATA_DIR: dir, DATABASE_URL: '', FEEDLOOP_API_KEY: key });
@@ -72,8 +84,8 @@ export async function dashboardMain(): Promise<void> {
     await page.fill('input[name=key]', key);
     await page.click('button[type=submit]');
     await page.waitForSelector('header.top');
-    // "The last 30 days" as the overview asks for it (to = now, rounded up to the minute).
-    const to = Math.ceil(Date.now() / 60_000) * 60_000;
+    // "The last 30 days" as the overview asks for it (to = the data's now, rounded up to the minute).
+    const to = Math.ceil(end / 60_000) * 60_000;
     const url = `${server.url}/?from=${new Date(to - 30 * DAY).toISOString()}&to=${new Date(to).toISOString()}`;
     const load = async (): Promise<number> => {
       const t0 = performance.now();
@@ -98,7 +110,7 @@ export async function dashboardMain(): Promise<void> {
   } finally {
     await browser.close();
     await stopServer(server);
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== kept) rmSync(dir, { recursive: true, force: true });
   }
   const after = loadavg();
   console.log(`load average before ${before.map((l) => l.toFixed(2)).join(' ')}, after ${after.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);

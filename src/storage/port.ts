@@ -7,6 +7,7 @@ import { FeedloopError } from '../core/errors.js';
 import type { FeedbackRecord, FeedbackSlug, FeedbackStatus, InteractionRecord, LinkFlag, LinkRule, TagUpdateRecord } from '../core/model.js';
 import type { FeedbackFilter, InteractionFilter, Order } from '../core/queries.js';
 import type { BucketKey, Counters, Dimension, InteractionDimensions } from '../core/rollups.js';
+import type { Rebucket } from './sql/read-sql.js';
 
 export type ApiKeyKind = 'secret' | 'publishable';
 
@@ -193,6 +194,8 @@ export interface StorageReader {
   listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]>;
   /** The linked feedback of these interactions, oldest first per interaction. */
   listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>>;
+  /** The same as events (the few columns a feedback summary reads): to filter by feedback state before reading whole rows. */
+  listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>>;
   /** A conversation's interactions ordered by (time_start, id), after the cursor. */
   listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]>;
   endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null>;
@@ -205,8 +208,8 @@ export interface StorageReader {
    */
   listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]>;
 
-  /** Rollup buckets of one dimension, by (value, hour). */
-  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]>;
+  /** Rollup buckets of one dimension, by (value, hour); with `rebucket`, summed into longer buckets (`hour` is then the bucket's start). */
+  readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]>;
   /** Rollup buckets of one dimension summed per value over the hours (grouped by the database). */
   readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: Counters }[]>;
   /** Pending and orphaned feedback with timestamp in [from, to), per hour of its timestamp (the same counts rollups keep). */

@@ -16,6 +16,7 @@ export abstract class DelegatingReads implements ReadSide {
   findInteractions(...a: Args<'findInteractions'>) { return this.reads.findInteractions(...a); }
   listReactedInteractions(...a: Args<'listReactedInteractions'>) { return this.reads.listReactedInteractions(...a); }
   listFeedbackOfInteractions(...a: Args<'listFeedbackOfInteractions'>) { return this.reads.listFeedbackOfInteractions(...a); }
+  listFeedbackEventsOfInteractions(...a: Args<'listFeedbackEventsOfInteractions'>) { return this.reads.listFeedbackEventsOfInteractions(...a); }
   listConversation(...a: Args<'listConversation'>) { return this.reads.listConversation(...a); }
   endUserOverview(...a: Args<'endUserOverview'>) { return this.reads.endUserOverview(...a); }
   listEndUserConversations(...a: Args<'listEndUserConversations'>) { return this.reads.listEndUserConversations(...a); }

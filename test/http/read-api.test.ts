@@ -186,7 +186,7 @@ for (const [backend, env] of backends) {
       close(c.thumbs_up_difference.high, 1);
       close(c.p_value, 0.0455003, 6);
       assert.ok(c.always_valid_p_value >= c.p_value, 'always-valid p is the more cautious');
-      // Looks at the end of each hour with votes: 10:00 (a 0/1, b none: no look), 11:00 (a 0/1, b 2/2), day 2 11:00 (a 0/2, b 2/2).
+      // Looks at the end of each day with votes: day 1 (a 0/1, b 2/2), day 2 (a 0/2, b 2/2).
       const expected = alwaysValidPValue([
         proportionLook({ successes: 0, n: 1 }, { successes: 2, n: 2 }), proportionLook({ successes: 0, n: 2 }, { successes: 2, n: 2 }),
       ], MIXTURE_VARIANCE.thumbsUpRate);

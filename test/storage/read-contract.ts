@@ -67,6 +67,9 @@ export function readContract(name: string, open: () => Promise<Storage>): void {
       assert.deepEqual(ids(await s.listInteractions(p, noInteractionFilter(), newest(), { withoutFeedback: true })), [b!.id]);
       const of = await s.listFeedbackOfInteractions(p, [a!.id, b!.id, c!.id]);
       assert.deepEqual([of.get(a!.id)?.map((f) => f.slug), of.get(b!.id), of.get(c!.id)?.length], [['thumbs_up', 'thumbs_down'], undefined, 1]);
+      const events = await s.listFeedbackEventsOfInteractions(p, [a!.id, b!.id, c!.id]);
+      assert.deepEqual(events.get(a!.id)?.map((e) => [e.slug, e.commented]), [['thumbs_up', false], ['thumbs_down', true]]);
+      assert.deepEqual([events.get(b!.id), events.get(c!.id)?.[0]?.value], [undefined, 4]);
     }));
 
     test('feedback list: order by (timestamp, id), keyset, filters on feedback and on its interaction', using(async (s) => {

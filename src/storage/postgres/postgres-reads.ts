@@ -2,6 +2,7 @@
 // here are the folded table plus the deltas write transactions appended since the last fold
 // (see migration 2). The SQL is shared with SQLite (../sql/read-sql.ts); this file runs it and maps rows.
 import type pg from 'pg';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core/model.js';
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
@@ -9,10 +10,10 @@ import type {
   ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
 import type { ReadSide } from '../read-side.js';
-import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
+import { bucketFromRow, conversationSummaryFromRow, eventsByInteraction, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery,
-  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
+  conversationQuery, dumpRollupsQuery, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery,
+  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
 
@@ -76,6 +77,11 @@ export class PostgresReads implements ReadSide {
     return groupByInteraction((await this.all(feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds))).map(feedbackFromRow));
   }
 
+  async listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>> {
+    if (interactionIds.length === 0) return new Map();
+    return eventsByInteraction(await this.all(feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS)));
+  }
+
   async listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
     return (await this.all(conversationQuery(POSTGRES_DIALECT, projectId, conversationId, page))).map(interactionFromRow);
   }
@@ -104,8 +110,8 @@ export class PostgresReads implements ReadSide {
     return (await this.all(listConversationsQuery(POSTGRES_DIALECT, projectId, filter, page))).map(conversationSummaryFromRow);
   }
 
-  async readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return (await this.all(rollupsQuery(POSTGRES_DIALECT, ROLLUP_TABLES, projectId, query, 'value_hour'))).map(rollupRowFromRow);
+  async readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]> {
+    return (await this.all(rollupsQuery(POSTGRES_DIALECT, ROLLUP_TABLES, projectId, query, rebucket ?? 'value_hour'))).map(rollupRowFromRow);
   }
 
   async readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {

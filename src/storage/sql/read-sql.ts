@@ -179,12 +179,16 @@ const COUNTER_COLUMNS = COUNTERS.join(', ');
 /** Sums of every counter; cast back to BIGINT, which PostgreSQL would widen to numeric. */
 const SUMMED = () => COUNTERS.map((c) => `CAST(sum(${c}) AS BIGINT) AS ${c}`).join(', ');
 
+/** Hours summed into longer buckets: `sizeMs` long, starting `offsetMs` after the epoch (e.g. UTC days, ISO weeks). */
+export interface Rebucket { sizeMs: number; offsetMs: number }
+
 /**
  * Rollup buckets of one dimension from one table (or, on PostgreSQL, the union of the rollups and
- * the deltas not folded in yet), summed per (value, hour) or per value.
+ * the deltas not folded in yet), per (value, hour), per (value, longer bucket), or summed per value.
+ * Rows of one table are unique per (value, hour): then the hourly form needs no grouping.
  */
 export function rollupsQuery(d: SqlDialect, tables: readonly string[], projectId: string, q: { dimension: Dimension; value: string | null; fromHour: number; toHour: number },
-  groupBy: 'value_hour' | 'value'): Query {
+  groupBy: 'value_hour' | 'value' | Rebucket): Query {
   const params = new Params(d);
   const p = params.add(projectId);
   const dim = params.add(q.dimension);
@@ -193,6 +197,13 @@ export function rollupsQuery(d: SqlDialect, tables: readonly string[], projectId
   const to = params.add(q.toHour);
   const arms = tables.map((t) => `SELECT value, hour, ${COUNTER_COLUMNS} FROM ${t}
     WHERE project_id = ${p} AND dimension = ${dim}${value === null ? '' : ` AND value = ${value}`} AND hour >= ${from} AND hour < ${to}`);
+  if (groupBy === 'value_hour' && tables.length === 1) return { text: `${arms[0]} ORDER BY value, hour`, values: params.values };
+  if (typeof groupBy === 'object') {
+    const size = Math.round(groupBy.sizeMs);
+    const offset = Math.round(groupBy.offsetMs);
+    const bucket = `(hour - ((hour - ${offset}) % ${size} + ${size}) % ${size})`;
+    return { text: `SELECT value, ${bucket} AS hour, ${SUMMED()} FROM (${arms.join(' UNION ALL ')}) u GROUP BY value, ${bucket} ORDER BY value, 2`, values: params.values };
+  }
   const keys = groupBy === 'value_hour' ? 'value, hour' : 'value';
   return { text: `SELECT ${keys}, ${SUMMED()} FROM (${arms.join(' UNION ALL ')}) u GROUP BY ${keys} ORDER BY ${keys}`, values: params.values };
 }

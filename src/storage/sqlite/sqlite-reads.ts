@@ -2,6 +2,7 @@
 // rollups, on the read connection (which never sees an open write transaction). The SQL itself is
 // shared with PostgreSQL (../sql/read-sql.ts); this file runs it and maps rows.
 import type Database from 'better-sqlite3';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core/model.js';
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
@@ -9,10 +10,10 @@ import type {
   ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
 import type { ReadSide } from '../read-side.js';
-import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
+import { bucketFromRow, conversationSummaryFromRow, eventsByInteraction, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery, LINKED_INTERACTION_COLUMNS,
-  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
+  conversationQuery, dumpRollupsQuery, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery, LINKED_INTERACTION_COLUMNS,
+  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
 
@@ -119,6 +120,10 @@ export class SqliteReads implements ReadSide {
     return groupByInteraction(rows);
   }
 
+  async listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>> {
+    return eventsByInteraction(this.chunked(interactionIds, (chunk) => this.all(feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, chunk, FEEDBACK_EVENT_COLUMNS))));
+  }
+
   async listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
     return this.all(conversationQuery(SQLITE_DIALECT, projectId, conversationId, page)).map(interactionFromRow);
   }
@@ -144,8 +149,8 @@ export class SqliteReads implements ReadSide {
     return this.all(listConversationsQuery(SQLITE_DIALECT, projectId, filter, page)).map(conversationSummaryFromRow);
   }
 
-  async readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return this.all(rollupsQuery(SQLITE_DIALECT, ['rollups'], projectId, query, 'value_hour')).map(rollupRowFromRow);
+  async readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]> {
+    return this.all(rollupsQuery(SQLITE_DIALECT, ['rollups'], projectId, query, rebucket ?? 'value_hour')).map(rollupRowFromRow);
   }
 
   async readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
