@@ -12,6 +12,8 @@ declare module 'autocannon' {
   export interface Options {
     url: string;
     connections?: number;
+    /** Requests per second over all connections (open-loop load); 0: as fast as answers come. */
+    overallRate?: number;
     duration?: number;
     pipelining?: number;
     timeout?: number;

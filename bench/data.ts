@@ -1,6 +1,7 @@
 // Deterministic benchmark data: the seeded interactions (regenerated from their index, so the load
 // process can name any seeded interaction's end user and output without sharing state with the
 // seeder) and the request bodies the load process sends.
+import { prng } from '../src/core/random.js';
 
 export type Workload = 'feedback' | 'interaction' | 'otlp';
 
@@ -15,17 +16,8 @@ export const BASE_TIME = Date.parse('2024-01-01T00:00:00.000Z');
 /** Seeded interactions per end user (both table sizes, so only the table size changes). */
 export const INTERACTIONS_PER_USER = 5;
 
-/** A small fast PRNG (mulberry32): the same seed gives the same texts in every process. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seed gives the same texts in every process.
+export { prng };
 
 const pick = <T>(rnd: () => number, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
 

@@ -23,7 +23,7 @@ export function envInt(name: string, fallback: number, min = 0): number {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-const children = new Set<ChildProcess>();
+export const children = new Set<ChildProcess>();
 const tempDirs: string[] = [];
 
 export function cleanup(): void {

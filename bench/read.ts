@@ -8,16 +8,16 @@
 // (the database's GROUP BY over the rows, current state by window functions), its time, the ratio,
 // and whether both answers are equal.
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { Keys } from '../src/app/keys.js';
 import { HOUR_MS, type Dimension } from '../src/core/rollups.js';
 import type { Storage } from '../src/storage/port.js';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { postgresBinDir, startPostgres } from '../test/support/postgres.js';
-import { envInt, fmt, goal, ROOT, settleDisk, startServer, state, stopPostgres, stopServer, tempDir, type Running } from './harness.js';
+import { envInt, fmt, goal, readThrough, ROOT, settleDisk, startServer, state, stopPostgres, stopServer, tempDir, type Running } from './harness.js';
 import { seedReadData, userOf, type ReadDataset } from './read-data.js';
 
 const settings = {
@@ -25,9 +25,13 @@ const settings = {
   small: envInt('BENCH_READ_SMALL', 1_000_000, 1000),
   requests: envInt('BENCH_READ_REQUESTS', 40, 5),
   postgres: (process.env['BENCH_POSTGRES'] ?? '').trim() !== '0',
+  /** Keep the seeded SQLite databases here and reuse them in later runs (seeding 10M rows takes half an hour). */
+  keepDir: process.env['BENCH_READ_DIR'] ? resolve(process.env['BENCH_READ_DIR']) : null,
 };
 
 const DAY = 24 * HOUR_MS;
+/** Files read through before the requests: the SQLite database of a data directory. */
+const readThroughFiles = [(env: Record<string, string>) => join(env['FEEDLOOP_DATA_DIR'] ?? '', 'feedloop.sqlite')];
 
 interface Timing { p50: number; p95: number }
 interface CaseResult extends Timing { name: string }
@@ -127,28 +131,43 @@ async function measure(server: Running, storage: Storage, projectId: string, key
   return { cases, naive };
 }
 
-interface Opened { storage: Storage; env: Record<string, string>; done: () => Promise<void>; analyze?: () => Promise<void> }
+interface Opened {
+  storage: Storage; env: Record<string, string>; done: () => Promise<void>; analyze?: () => Promise<void>;
+  /** Where a kept dataset's description is (BENCH_READ_DIR): present when it was seeded earlier. */
+  kept?: string;
+}
 
 async function runSize(backend: string, rows: number, open: () => Promise<Opened>): Promise<SizeResult> {
   console.log(`  ${backend}, ${fmt(rows)} interactions`);
   const key = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
-  const { storage, env, done, analyze } = await open();
+  const { storage, env, done, analyze, kept } = await open();
   try {
     await storage.migrate();
     await new Keys(storage).ensure(key);
     const project = (await storage.findProjectByName('default'))!;
-    const started = performance.now();
-    let printed = 0;
-    const data = await seedReadData(storage, project.id, rows, Date.now(), (n) => {
-      if (process.stdout.isTTY && n - printed >= 500_000) { process.stdout.write(`    seeding ${fmt(n)} / ${fmt(rows)}\r`); printed = n; }
-    });
-    const seedSeconds = (performance.now() - started) / 1000;
-    const rebuildStarted = performance.now();
-    await storage.rebuildRollups(project.id);
-    const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
-    // A database that has been running has planner statistics (autovacuum's ANALYZE); one loaded a minute ago not yet.
-    await analyze?.();
-    console.log(`    seeded ${fmt(rows)} interactions and ${fmt(data.feedback)} feedback in ${seedSeconds.toFixed(0)} s; rollups rebuilt in ${rebuildSeconds.toFixed(1)} s`);
+    let data: ReadDataset;
+    let seedSeconds = NaN;
+    let rebuildSeconds = NaN;
+    if (kept && existsSync(kept)) {
+      ({ data, seedSeconds, rebuildSeconds } = JSON.parse(readFileSync(kept, 'utf8')) as { data: ReadDataset; seedSeconds: number; rebuildSeconds: number });
+      console.log(`    reusing the dataset seeded ${new Date(data.end).toISOString()} (${kept})`);
+    } else {
+      const started = performance.now();
+      let printed = 0;
+      data = await seedReadData(storage, project.id, rows, Date.now(), (n) => {
+        if (process.stdout.isTTY && n - printed >= 500_000) { process.stdout.write(`    seeding ${fmt(n)} / ${fmt(rows)}\r`); printed = n; }
+      });
+      seedSeconds = (performance.now() - started) / 1000;
+      const rebuildStarted = performance.now();
+      await storage.rebuildRollups(project.id);
+      rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+      // A database that has been running has planner statistics (autovacuum's ANALYZE); one loaded a minute ago not yet.
+      await analyze?.();
+      if (kept) writeFileSync(kept, JSON.stringify({ data, seedSeconds, rebuildSeconds }));
+    }
+    console.log(`    ${fmt(rows)} interactions and ${fmt(data.feedback)} feedback: seeded in ${seedSeconds.toFixed(0)} s; rollups rebuilt in ${rebuildSeconds.toFixed(1)} s`);
+    // The benchmark reads a warm database, as a server that has been answering does (this VM drops idle files from the page cache).
+    for (const file of readThroughFiles) if (existsSync(file(env))) readThrough(file(env));
     settleDisk();
     const server = await startServer(`feedloop (${backend}, ${fmt(rows)})`, [join(ROOT, 'bin/feedloop.js'), 'serve'], { ...env, FEEDLOOP_API_KEY: key });
     try {
@@ -170,6 +189,11 @@ export async function readMain(): Promise<void> {
   const results: SizeResult[] = [];
   for (const rows of [settings.small, settings.large]) {
     results.push(await runSize('sqlite', rows, async () => {
+      if (settings.keepDir) {
+        const dir = join(settings.keepDir, `sqlite-${rows}`);
+        mkdirSync(dir, { recursive: true });
+        return { storage: new SqliteStorage({ filename: join(dir, 'feedloop.sqlite') }), env: { FEEDLOOP_DATA_DIR: dir, DATABASE_URL: '' }, done: async () => undefined, kept: join(dir, 'dataset.json') };
+      }
       const dir = tempDir('feedloop-bench-read-');
       return { storage: new SqliteStorage({ filename: join(dir, 'feedloop.sqlite') }), env: { FEEDLOOP_DATA_DIR: dir, DATABASE_URL: '' }, done: async () => rmSync(dir, { recursive: true, force: true }) };
     }));

@@ -1,4 +1,6 @@
 // `npm run bench`: feedloop against a no-op Fastify baseline on this machine, on loopback.
+// Other phases: `npm run bench -- otlp` (below), `-- read` (bench/read.ts), `-- soak` (bench/soak.ts:
+// long mixed load with hostile clients).
 //
 // Seeds a data directory with BENCH_LARGE interactions (default 1,000,000) through the storage
 // layer, starts the baseline server, then BENCH_RUNS times (default 3): seeds a fresh data
@@ -376,6 +378,9 @@ try {
   else if (process.argv.includes('postgres')) {
     await postgresMain(`fl_sk_bench_${randomBytes(18).toString('base64url')}`, feedloopArgs, checkFeedloop);
   }
+  else if (process.argv.includes('data')) await (await import('./data-bench.js')).dataMain();
+  else if (process.argv.includes('soak')) await (await import('./soak.js')).runSoak();
+  else if (process.argv.includes('dashboard')) await (await import('./dashboard.js')).dashboardMain();
   else await (process.argv.includes('otlp') ? otlpMain() : main());
 } catch (error) {
   if (state.interrupted) await new Promise(() => undefined); // the signal handler exits once PostgreSQL is stopped

@@ -1,9 +1,10 @@
-// Evaluates the PII detector on a JSONL corpus: recall per type, overall recall, keep rate and
-// throughput. Usage: node dist/scripts/eval-pii.js [corpus.jsonl] [--misses] [--check]
-// (a relative corpus path is resolved from the current directory; default: ../shared/data/pii-dev.jsonl).
+// Evaluates the PII detector on JSONL corpora: recall per type, overall recall, keep rate and
+// throughput, for each corpus apart. Usage: node dist/scripts/eval-pii.js [corpus.jsonl ...] [--misses] [--check]
+// (relative paths are resolved from the current directory; default: ../shared/data/pii-dev.jsonl when
+// present, then test/fixtures/pii-validation.jsonl and test/fixtures/pii-generalization.jsonl).
 // A PII value counts as found when its verbatim text no longer appears in the output; a keep
 // value counts as kept when it still appears verbatim.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { anonymizeText, type PiiType } from '../src/core/pii/index.js';
@@ -15,12 +16,20 @@ interface Example {
   keep: string[];
 }
 
-const GOALS = { overallRecall: 0.97, typeRecall: 0.9, keepRate: 0.97, megabytesPerSecond: 5 };
+const GOALS = { overallRecall: 0.95, typeRecall: 0.9, keepRate: 0.97, megabytesPerSecond: 5 };
 
 const args = process.argv.slice(2);
 const showMisses = args.includes('--misses');
 const check = args.includes('--check');
-const path = args.find((a) => !a.startsWith('--')) ?? resolve(process.cwd(), '../shared/data/pii-dev.jsonl');
+const given = args.filter((a) => !a.startsWith('--')).map((a) => resolve(process.cwd(), a));
+const defaults = [resolve(process.cwd(), '../shared/data/pii-dev.jsonl'), 'test/fixtures/pii-validation.jsonl', 'test/fixtures/pii-generalization.jsonl', 'test/fixtures/pii-blind.jsonl']
+  .map((p) => resolve(process.cwd(), p))
+  .filter((p) => existsSync(p));
+let failedAny = false;
+for (const path of given.length > 0 ? given : defaults) evaluate(path);
+if (failedAny) process.exitCode = 1;
+
+function evaluate(path: string): void {
 const examples = readFileSync(path, 'utf8')
   .split('\n')
   .filter((line) => line.trim().length > 0)
@@ -90,6 +99,7 @@ if (check) {
   if (megabytesPerSecond < GOALS.megabytesPerSecond) failures.push('throughput');
   if (failures.length > 0) {
     console.error(`below goals: ${failures.join(', ')}`);
-    process.exitCode = 1;
+    failedAny = true;
   }
+}
 }

@@ -50,13 +50,17 @@ test('serve prints the URL and the first-start key, which then authenticates; a 
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const deadline = Date.now() + 10_000;
-    while (!/Configuration:/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-    const key = /(fl_sk_\S+)/.exec(out)?.[1];
+    while (!/"msg":"configuration"/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Not a terminal: the banner is JSON log lines, every line of stdout one JSON object.
+    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    const url = lines.find((l) => typeof l['url'] === 'string')?.['url'] as string | undefined;
+    const key = lines.find((l) => typeof l['first_start_api_key'] === 'string')?.['first_start_api_key'] as string | undefined;
     assert.ok(url && key, out);
-    assert.match(out, /FEEDLOOP_DATA_DIR=/);
+    assert.match(key, /^fl_sk_[A-Za-z0-9_-]{40,}$/);
+    assert.ok(lines.find((l) => l['msg'] === 'configuration')?.['configuration']?.['FEEDLOOP_DATA_DIR'], out);
     const health = await fetch(`${url}/healthz`);
-    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'ok');
     const missing = await fetch(`${url}/api/v1/feedback/nope`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(missing.status, 404);
     const wrong = await fetch(`${url}/api/v1/feedback/nope`, { headers: { authorization: 'Bearer fl_sk_wrong' } });

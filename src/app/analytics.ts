@@ -10,6 +10,7 @@ import { bucketIndex, bucketStarts, formatInZone, type Granularity } from '../co
 import { hasStateFilter, noInteractionFilter, noStateFilter, type FeedbackStateFilter, type InteractionFilter } from '../core/queries.js';
 import type { InteractionRecord } from '../core/model.js';
 import type { RollupRow, StorageReader } from '../storage/port.js';
+import type { Rebucket } from '../storage/sql/read-sql.js';
 import { scanInteractions } from './listing.js';
 
 export type GroupBy =
@@ -37,7 +38,21 @@ const last = (q: { to: number }) => floorHour(q.to);
 const edgesOf = (q: { from: number; to: number }): [number, number][] =>
   ([[q.from, first(q)], [last(q), q.to]] as [number, number][]).filter(([a, b]) => a < b);
 
-/** A bucket as read: per hour, or (hour null) summed over the hours of the range. */
+const UTC_DAYS: Rebucket = { sizeMs: 24 * HOUR_MS, offsetMs: 0 };
+
+/**
+ * Time buckets that all have the same length (every day 24 hours: UTC, or a zone without a
+ * daylight-saving change in the range) can be summed by the database: their size and offset.
+ */
+function uniformBuckets(starts: number[]): Rebucket | null {
+  if (starts.length < 2) return null;
+  const size = starts[1]! - starts[0]!;
+  if (size <= HOUR_MS) return null;
+  for (let k = 2; k < starts.length; k++) if (starts[k]! - starts[k - 1]! !== size) return null;
+  return { sizeMs: size, offsetMs: ((starts[0]! % size) + size) % size };
+}
+
+/** A bucket as read: per hour (or longer bucket), or (hour null) summed over the hours of the range. */
 type BucketRow = Omit<RollupRow, 'hour'> & { hour: number | null };
 
 /** Counters per group key, created on first use. */
@@ -87,14 +102,14 @@ export class Analytics {
    * either end (a few thousand rows at most, read by index), so that any range is exact.
    */
   private async bucketRows(projectId: string, q: { dimension: Dimension; value: string | null; from: number; to: number },
-    perHour = true): Promise<BucketRow[]> {
+    grouping: 'hour' | 'total' | Rebucket = 'hour'): Promise<BucketRow[]> {
     const rows: BucketRow[] = [];
     const whole = first(q) < last(q);
     if (whole) {
       const hours = { dimension: q.dimension, value: q.value, fromHour: first(q), toHour: last(q) };
-      // Summed per value by the database when hours do not matter (e.g. 90 days by model).
-      if (perHour) rows.push(...await this.reader.readRollups(projectId, hours));
-      else rows.push(...(await this.reader.readRollupTotals(projectId, hours)).map((r) => ({ ...r, hour: null })));
+      // The database sums what the answer does not need hour by hour (90 days by model; days of 24 hours).
+      if (grouping === 'total') rows.push(...(await this.reader.readRollupTotals(projectId, hours)).map((r) => ({ ...r, hour: null })));
+      else rows.push(...await this.reader.readRollups(projectId, hours, grouping === 'hour' ? undefined : grouping));
     }
     for (const [from, to] of whole ? edgesOf(q) : [[q.from, q.to] as [number, number]]) {
       for (const b of await this.reader.recomputeRollups(projectId, { dimension: q.dimension, value: q.value, from, to })) {
@@ -110,14 +125,14 @@ export class Analytics {
     const total = zeroCounters();
     const groups = new Groups();
     const range = { from: q.from, to: q.to };
-    for (const row of await this.bucketRows(projectId, { ...filter, ...range }, q.by.kind === 'time')) {
+    for (const row of await this.bucketRows(projectId, { ...filter, ...range }, q.by.kind === 'time' ? uniformBuckets(starts) ?? 'hour' : 'total')) {
       addCounters(total, row.counters);
       if (q.by.kind === 'time') groups.add(timeKey(row.hour!), row.counters);
     }
     if (q.by.kind === 'dimension') {
       // Grouped by the filter's own dimension: just that value; otherwise every value of the grouping.
       const value = filter.dimension === q.by.dimension ? filter.value : null;
-      for (const row of await this.bucketRows(projectId, { dimension: q.by.dimension, value, ...range }, false)) groups.add(row.value, row.counters);
+      for (const row of await this.bucketRows(projectId, { dimension: q.by.dimension, value, ...range }, 'total')) groups.add(row.value, row.counters);
     }
     return this.answer(q, total, groups, starts, 'rollups');
   }
@@ -170,7 +185,7 @@ export class Analytics {
   /** Compares two values of a dimension over [from, to), with the always-valid p-values over hourly looks. */
   async compare(projectId: string, q: { dimension: Exclude<Dimension, 'all'>; a: string; b: string; from: number; to: number }): Promise<Comparison> {
     const [a, b] = await Promise.all([this.side(projectId, q, q.a), this.side(projectId, q, q.b)]);
-    // Cumulative counts at the end of each hour that has data for either side.
+    // Cumulative counts at the end of each day that has data for either side (and of the range's partial hours).
     const hours = [...new Set([...a.byHour.keys(), ...b.byHour.keys()])].sort((x, y) => x - y);
     const running = { a: zeroCounters(), b: zeroCounters() };
     const series = hours.map((h) => {
@@ -181,10 +196,11 @@ export class Analytics {
     return compareGroups(groupStats(q.a, a.total), groupStats(q.b, b.total), { a: a.total, b: b.total }, series);
   }
 
+  /** One side's counters, per UTC day (the looks of the always-valid test) and in total. */
   private async side(projectId: string, q: { dimension: Dimension; from: number; to: number }, value: string) {
     const byHour = new Map<number, Counters>();
     const total = zeroCounters();
-    for (const row of await this.bucketRows(projectId, { dimension: q.dimension, value, from: q.from, to: q.to })) {
+    for (const row of await this.bucketRows(projectId, { dimension: q.dimension, value, from: q.from, to: q.to }, UTC_DAYS)) {
       byHour.set(row.hour!, addCounters(byHour.get(row.hour!) ?? zeroCounters(), row.counters));
       addCounters(total, row.counters);
     }

@@ -1,6 +1,15 @@
 // Projects and API keys. Keys are 32 random bytes, shown once and stored as SHA-256 hashes
 // (a slow password hash buys nothing for keys this long, and lookups stay one index probe).
-import { createHash, randomBytes } from 'node:crypto';
+//
+// Comparison in constant time, and why a lookup by hash is one: the store is searched by the
+// SHA-256 of the presented key, never by the key. Whatever the timing of that search reveals is
+// about digests an attacker computed themselves; learning that a stored digest starts like one
+// of theirs says nothing about the key behind it (SHA-256 has no usable preimages). The digest
+// found is compared again with timingSafeEqual (defence in depth, e.g. against a case-folding
+// collation). The in-memory cache in front is keyed by the presented key: a Map lookup compares
+// strings only after their (per-process randomly seeded) hashes match, so its timing cannot be
+// steered towards a valid key either. docs/hardening.md says more.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FieldError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ApiKeyKind, ApiKeyRecord, ProjectRecord, Storage } from '../storage/port.js';
@@ -10,6 +19,16 @@ const KIND_PREFIX: Record<ApiKeyKind, string> = { secret: 'fl_sk_', publishable:
 const PREFIX_LENGTH = 14;
 
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** Keys longer than this are not looked up (no key this server makes or accepts is anywhere near it). */
+const MAX_KEY_LENGTH = 256;
+/** Cached lookups at most: a flood of made-up keys cannot grow the cache beyond this. */
+const MAX_CACHED = 10_000;
+
+function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex'), y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 export interface CreatedKey { record: ApiKeyRecord; key: string }
 
@@ -99,15 +118,17 @@ export class Keys {
   }
 
   async authenticate(key: string): Promise<Principal | null> {
+    if (key.length > MAX_KEY_LENGTH) return null;
     // Cached by the key itself, so a cached request pays no hash; the store only ever sees the hash.
     const now = Date.now();
     const cached = this.cache.get(key);
     if (cached && cached.until > now) return cached.principal;
-    const record = await this.storage.findApiKeyByHash(hashKey(key));
-    const principal = record && record.revokedAt === null
+    const digest = hashKey(key);
+    const record = await this.storage.findApiKeyByHash(digest);
+    const principal = record && record.revokedAt === null && sameDigest(record.keyHash, digest)
       ? { projectId: record.projectId, keyId: record.id, kind: record.kind, origins: record.origins, requireToken: record.requireToken }
       : null;
-    if (this.cache.size > 10_000) this.cache.clear();
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(key, { principal, until: now + this.cacheMs });
     return principal;
   }
@@ -124,8 +145,9 @@ export class Keys {
     return keys;
   }
 
-  async revoke(idOrPrefix: string, projectId: string | null): Promise<ApiKeyRecord | null> {
-    const revoked = await this.storage.revokeApiKey(idOrPrefix, projectId, Date.now());
+  /** Revokes a key; with `keepLastSecretKey` (over HTTP), never a project's last active secret key (409). */
+  async revoke(idOrPrefix: string, projectId: string | null, options: { keepLastSecretKey?: boolean } = {}): Promise<ApiKeyRecord | null> {
+    const revoked = await this.storage.revokeApiKey(idOrPrefix, projectId, Date.now(), options);
     if (revoked) this.secretKeys.delete(revoked.projectId);
     // The cache is keyed by the raw key, which the store does not know: forget every cached entry of this key id.
     if (revoked) for (const [k, v] of this.cache) if (v.principal?.keyId === revoked.id) this.cache.delete(k);

@@ -28,7 +28,7 @@ export async function listFeedback(reader: StorageReader, projectId: string, fil
   return pageOf(rows, page.limit, (f) => ({ time: f.timestamp, id: f.id }));
 }
 
-async function withFeedback(reader: StorageReader, projectId: string, interactions: InteractionRecord[]): Promise<InteractionWithFeedback[]> {
+export async function withFeedback(reader: StorageReader, projectId: string, interactions: InteractionRecord[]): Promise<InteractionWithFeedback[]> {
   const feedback = await reader.listFeedbackOfInteractions(projectId, interactions.map((i) => i.id));
   return interactions.map((interaction) => {
     const own = feedback.get(interaction.id) ?? [];
@@ -56,7 +56,10 @@ export async function* scanInteractions(reader: StorageReader, projectId: string
     if (fromReactions) {
       const candidates = await reader.listReactedInteractions(projectId, requiredSlug(state), { from: filter.from, to: filter.to }, page);
       positions = candidates.map((c) => ({ time: c.timeEnd, id: c.interactionId }));
-      found = positions.length === 0 ? [] : await reader.findInteractions(projectId, positions.map((p) => p.id), filter);
+      // The state filter first, on the few columns it reads; whole rows only for the candidates that pass it.
+      const events = positions.length === 0 ? new Map() : await reader.listFeedbackEventsOfInteractions(projectId, positions.map((p) => p.id));
+      const passing = positions.filter((p) => matchesState(summarize(events.get(p.id) ?? []), state)).map((p) => p.id);
+      found = passing.length === 0 ? [] : await reader.findInteractions(projectId, passing, filter);
     } else {
       found = await reader.listInteractions(projectId, filter, page, { withoutFeedback });
       positions = found.map((i) => ({ time: i.timeEnd, id: i.id }));
@@ -89,7 +92,8 @@ export async function listInteractions(reader: StorageReader, projectId: string,
   }
   const items: InteractionWithFeedback[] = [];
   let scanned = 0;
-  const chunk = Math.min(1000, Math.max(100, 2 * page.limit));
+  // Enough candidates for a full page in one chunk when about a third of them match.
+  const chunk = Math.min(1000, Math.max(100, 3 * page.limit));
   for await (const step of scanInteractions(reader, projectId, filter, state, page.order, page.after, chunk)) {
     for (const item of step.matches) {
       items.push(item);

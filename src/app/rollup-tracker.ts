@@ -5,7 +5,7 @@
 // and adds the difference to the rollup buckets in the same transaction.
 import { feedbackEvent, summarize, type FeedbackEvent } from '../core/feedback-summary.js';
 import type { FeedbackRecord, InteractionRecord } from '../core/model.js';
-import { RollupDeltas, type InteractionDimensions, type InteractionRollupState } from '../core/rollups.js';
+import { RollupDeltas, type BucketKey, type InteractionDimensions, type InteractionRollupState } from '../core/rollups.js';
 import type { LinkUpdate, StorageTransaction } from '../storage/port.js';
 
 interface TrackedInteraction {
@@ -19,14 +19,14 @@ interface TrackedInteraction {
   changes: Map<string, FeedbackEvent | null>;
   /** Its dimensions after this transaction (tags may have been merged). */
   dimensions: InteractionDimensions;
+  /** Deleted in this transaction (erasure, retention): it contributes nothing afterwards. */
+  removed?: boolean;
 }
 
 const keyOf = (projectId: string, id: string) => `${projectId}\u0000${id}`;
 
 export class RollupTracker {
   private readonly tracked = new Map<string, TrackedInteraction | null>();
-  /** First touches being read (concurrent touches of one interaction share the read). */
-  private readonly reading = new Map<string, Promise<TrackedInteraction | null>>();
   private readonly deltas = new RollupDeltas();
 
   constructor(private readonly tx: StorageTransaction) {}
@@ -78,46 +78,73 @@ export class RollupTracker {
   }
 
   /**
-   * Touches these interactions now, all at once (one round trip where storage batches concurrent
-   * reads), ahead of the changes about to be told: reading early is the same as reading at first
-   * touch, since nothing changes an interaction before it is touched.
+   * Interactions about to be deleted: their whole contribution (as stored before this transaction)
+   * leaves the rollups. Reads their state in two queries, whatever their number.
    */
-  async prefetch(interactions: readonly { projectId: string; id: string }[]): Promise<void> {
-    await Promise.all(interactions.map((i) => this.touch(i.projectId, i.id)));
+  async interactionsRemoved(projectId: string, ids: string[]): Promise<void> {
+    await this.prefetch(projectId, ids);
+    for (const id of ids) {
+      const t = this.tracked.get(keyOf(projectId, id));
+      if (t) t.removed = true;
+    }
+  }
+
+  /**
+   * Reads the state of many interactions at once (before anything changes them), so that later calls
+   * about them find them tracked: what erasure and retention use instead of one read per interaction.
+   */
+  async prefetch(projectId: string, ids: string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.tracked.has(keyOf(projectId, id)));
+    for (let k = 0; k < missing.length; k += 1000) {
+      const chunk = missing.slice(k, k + 1000);
+      // Issued together: one round trip where storage answers concurrent reads together (PostgreSQL).
+      const [dimensions, events] = await Promise.all([this.tx.findInteractionDimensions(projectId, chunk), this.tx.findLinkedFeedbackEvents(projectId, chunk)]);
+      for (const id of chunk) {
+        const d = dimensions.get(id);
+        if (!d) {
+          this.tracked.set(keyOf(projectId, id), null);
+          continue;
+        }
+        const own = events.get(id) ?? [];
+        const state = { model: d.model, featureFlags: d.featureFlags, tags: d.tags };
+        this.tracked.set(keyOf(projectId, id), {
+          projectId, timeEnd: d.timeEnd, events: own, changes: new Map(), dimensions: state,
+          before: { projectId, timeEnd: d.timeEnd, ...state, summary: summarize(own) },
+        });
+      }
+    }
   }
 
   /** Reads an interaction's state the first time this transaction touches it, before anything changes it. */
-  private touch(projectId: string, id: string): Promise<TrackedInteraction | null> {
+  private async touch(projectId: string, id: string): Promise<TrackedInteraction | null> {
     const key = keyOf(projectId, id);
-    if (this.tracked.has(key)) return Promise.resolve(this.tracked.get(key)!);
-    let reading = this.reading.get(key);
-    if (reading === undefined) {
-      reading = this.read(projectId, id).then((t) => {
-        this.reading.delete(key);
-        if (!this.tracked.has(key)) this.tracked.set(key, t);
-        return this.tracked.get(key)!;
-      });
-      this.reading.set(key, reading);
+    if (this.tracked.has(key)) return this.tracked.get(key)!;
+    const dimensions = (await this.tx.findInteractionDimensions(projectId, [id])).get(id);
+    if (!dimensions) {
+      this.tracked.set(key, null);
+      return null;
     }
-    return reading;
-  }
-
-  private async read(projectId: string, id: string): Promise<TrackedInteraction | null> {
-    const [dimensionsById, eventsById] = await Promise.all([this.tx.findInteractionDimensions(projectId, [id]), this.tx.findLinkedFeedbackEvents(projectId, [id])]);
-    const dimensions = dimensionsById.get(id);
-    if (!dimensions) return null;
-    const events = eventsById.get(id) ?? [];
+    const events = (await this.tx.findLinkedFeedbackEvents(projectId, [id])).get(id) ?? [];
     const state = { model: dimensions.model, featureFlags: dimensions.featureFlags, tags: dimensions.tags };
-    return {
+    const t: TrackedInteraction = {
       projectId, timeEnd: dimensions.timeEnd, events, changes: new Map(), dimensions: state,
       before: { projectId, timeEnd: dimensions.timeEnd, ...state, summary: summarize(events) },
     };
+    this.tracked.set(key, t);
+    return t;
   }
 
-  /** Writes the difference between before and after into the rollups (once, at the end of the transaction). */
-  async flush(): Promise<void> {
+  /**
+   * Writes the difference between before and after into the rollups (once, at the end of the
+   * transaction); returns the buckets it changed.
+   */
+  async flush(): Promise<BucketKey[]> {
     for (const t of this.tracked.values()) {
       if (t === null) continue;
+      if (t.removed) {
+        if (t.before) this.deltas.addInteraction(t.before, -1);
+        continue;
+      }
       const events = t.events.filter((e) => !t.changes.has(e.id));
       for (const e of t.changes.values()) if (e !== null) events.push(e);
       if (t.before) this.deltas.addInteraction(t.before, -1);
@@ -125,5 +152,6 @@ export class RollupTracker {
     }
     const rows = this.deltas.rows();
     if (rows.length > 0) await this.tx.addToRollups(rows);
+    return rows.map((r) => r.key);
   }
 }

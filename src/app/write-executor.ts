@@ -2,6 +2,7 @@
 // batch fails, its operations are retried one transaction each, so one bad operation cannot fail
 // the others; a deadlock or serialization failure between instances is retried as a whole.
 import type { Storage } from '../storage/port.js';
+import { isStorageUnavailable } from '../storage/unavailable.js';
 import { applyWriteOps, type WriteOp, type WritePolicy, type WriteResult } from './write-ops.js';
 
 export type Settled = { ok: true; value: WriteResult } | { ok: false; error: unknown };
@@ -25,13 +26,18 @@ export class InProcessExecutor implements WriteExecutor {
       const values = await this.storage.transaction((tx) => applyWriteOps(tx, ops, this.policy));
       return values.map((value) => ({ ok: true, value }));
     } catch (error) {
+      // Storage itself is unavailable (disk full, server down, a failed sync): every operation would
+      // fail alike, and after a failed sync a commit may already hold the batch. Retrying each one
+      // could then store it twice: the whole batch fails (503) instead.
+      const code = codeOf(error);
+      const transient = typeof code === 'string' && TRANSIENT_CODES.has(code);
+      if (!transient && isStorageUnavailable(error)) return ops.map(() => ({ ok: false, error }));
       if (ops.length > 1) {
         const settled: Settled[] = [];
         for (const op of ops) settled.push(...(await this.execute([op])));
         return settled;
       }
-      const code = codeOf(error);
-      if (typeof code === 'string' && TRANSIENT_CODES.has(code) && attempt < MAX_ATTEMPTS) return this.execute(ops, attempt + 1);
+      if (transient && attempt < MAX_ATTEMPTS) return this.execute(ops, attempt + 1);
       return [{ ok: false, error }];
     }
   }

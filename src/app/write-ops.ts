@@ -6,6 +6,7 @@ import { newId } from '../core/ids.js';
 import { chooseLink, chooseTagTarget, interactionMayAffect, isFinal, linkCandidateQuery, type LinkPolicy, type LinkSubject } from '../core/linking.js';
 import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../core/model.js';
 import type { LinkUpdate, StorageTransaction } from '../storage/port.js';
+import { restoreFeedback, restoreInteraction, type RestoreResult } from './restore-ops.js';
 import { RollupTracker } from './rollup-tracker.js';
 
 export interface WritePolicy extends LinkPolicy {
@@ -24,13 +25,19 @@ export type WriteOp =
   /** The events of one batch request: one operation, so they are always in one transaction. */
   | { kind: 'feedback_batch'; items: BuiltFeedback[] }
   | { kind: 'interactions'; items: BuiltInteraction[] }
-  | { kind: 'tag_update'; update: TagUpdateRecord };
+  /** `known`: the id may have been stored before (an import run again): answer what was stored. */
+  | { kind: 'tag_update'; update: TagUpdateRecord; known?: boolean }
+  /** Rows of feedloop's own export, stored as they were (ids, links, times): see restore-ops.ts. */
+  | { kind: 'restore_interaction'; record: InteractionRecord; feedback: FeedbackRecord[] }
+  | { kind: 'restore_feedback'; record: FeedbackRecord };
 
 export interface WriteResults {
   feedback: FeedbackRecord;
   feedback_batch: FeedbackRecord[];
   interactions: InteractionRecord[];
   tag_update: TagUpdateResult;
+  restore_interaction: RestoreResult<InteractionRecord>;
+  restore_feedback: RestoreResult<FeedbackRecord>;
 }
 
 export type WriteResult = WriteResults[keyof WriteResults];
@@ -74,9 +81,13 @@ export async function applyWriteOps(tx: StorageTransaction, ops: WriteOp[], poli
 
   const results: WriteResult[] = [];
   for (let start = 0; start < ops.length;) {
-    const kind = ops[start]!.kind;
-    if (kind === 'tag_update') {
-      results.push(await storeTagUpdate(tx, (ops[start] as Extract<WriteOp, { kind: 'tag_update' }>).update, policy, rollups));
+    const op = ops[start]!;
+    const kind = op.kind;
+    // Tag updates and restored rows are rare: one at a time, as they come.
+    if (op.kind === 'tag_update' || op.kind === 'restore_interaction' || op.kind === 'restore_feedback') {
+      if (op.kind === 'tag_update') results.push(await storeTagUpdate(tx, op.update, policy, rollups, op.known === true));
+      else if (op.kind === 'restore_interaction') results.push(await restoreInteraction(tx, op.record, op.feedback, buffered, rollups));
+      else results.push(await restoreFeedback(tx, op.record, buffered, rollups));
       start++;
       continue;
     }
@@ -135,6 +146,11 @@ function lockKeys(op: WriteOp): [string, string][] {
     case 'interactions': return op.items.flatMap(({ record: r }) =>
       r.traceId === null ? [[r.projectId, r.endUser] as [string, string]] : [[r.projectId, r.endUser] as [string, string], traceLock(r.projectId, r.traceId)]);
     case 'tag_update': return [[op.update.projectId, op.update.endUser]];
+    case 'restore_interaction': {
+      const r = op.record;
+      return [[r.projectId, r.endUser], ...(r.traceId === null ? [] : [traceLock(r.projectId, r.traceId)]), ...op.feedback.flatMap(feedbackLockKeys)];
+    }
+    case 'restore_feedback': return feedbackLockKeys(op.record);
   }
 }
 
@@ -168,18 +184,30 @@ async function storeFeedbackRun(tx: StorageTransaction, items: BuiltFeedback[], 
     stored.push(row);
   });
   // The rollup state of every interaction the run links to, read at once, before it changes.
-  await rollups.prefetch(fresh.flatMap((f) => (f.status === 'linked' && f.interactionId !== null ? [{ projectId: f.projectId, id: f.interactionId }] : [])));
+  await prefetchRollups(rollups, fresh.flatMap((f) => (f.status === 'linked' && f.interactionId !== null ? [{ projectId: f.projectId, id: f.interactionId }] : [])));
   for (const f of fresh) await rollups.feedbackStored(f);
   return stored;
 }
 
-async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy, rollups: RollupTracker): Promise<TagUpdateResult> {
+async function storeTagUpdate(tx: StorageTransaction, update: TagUpdateRecord, policy: WritePolicy, rollups: RollupTracker,
+  known: boolean): Promise<TagUpdateResult> {
   const { projectId, endUser } = update;
+  if (known) {
+    const existing = await tx.findTagUpdateById(update.id);
+    if (existing) return { status: existing.status === 'linked' ? 'linked' : 'pending', interactionId: existing.interactionId };
+  }
   const target = chooseTagTarget(update.timestamp,
     await tx.findTagCandidates(projectId, endUser, update.timestamp, policy.clockSkewMs, update.inputHash, update.outputHash));
   if (target) await mergeTags(tx, rollups, projectId, target.id, update.tags);
   await tx.insertTagUpdate(target ? { ...update, status: 'linked', interactionId: target.id } : update);
   return { status: target ? 'linked' : 'pending', interactionId: target?.id ?? null };
+}
+
+/** The rollup state of these interactions, read at once (per project), before the changes about to touch them. */
+async function prefetchRollups(rollups: RollupTracker, interactions: { projectId: string; id: string }[]): Promise<void> {
+  const byProject = new Map<string, string[]>();
+  for (const { projectId, id } of interactions) byProject.set(projectId, [...(byProject.get(projectId) ?? []), id]);
+  await Promise.all([...byProject].map(([projectId, ids]) => rollups.prefetch(projectId, ids)));
 }
 
 /** Tags merged into an interaction move its contribution to the buckets of its new tags. */
@@ -296,7 +324,7 @@ async function relink(tx: StorageTransaction, created: StoredInteraction[], poli
   const targets = tagChecks.map(({ t }, k) => chooseTagTarget(t.timestamp, tagCandidates[k]!));
 
   // The rollup state of every interaction these changes touch, read at once, then the changes, item by item.
-  await rollups.prefetch([
+  await prefetchRollups(rollups, [
     ...updates.flatMap(({ f, update }) => [
       ...(f.status === 'linked' && f.interactionId !== null ? [{ projectId: f.projectId, id: f.interactionId }] : []),
       { projectId: f.projectId, id: update.interactionId! },

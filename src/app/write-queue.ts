@@ -24,7 +24,14 @@ export interface WriteQueueOptions {
    * keep their order.
    */
   holdConflicting?: boolean;
+  /**
+   * Told of each batch once it settles: its size, its time with the executor (the transaction and
+   * its durable commit) and the errors of its failed operations (for metrics and readiness).
+   */
+  onBatch?: (batch: BatchOutcome) => void;
 }
+
+export interface BatchOutcome { size: number; seconds: number; errors: unknown[] }
 
 export class WriteQueue {
   private pending: Pending[] = [];
@@ -35,11 +42,13 @@ export class WriteQueue {
   private readonly holdConflicting: boolean;
   /** Lock keys of the batches in flight (with holdConflicting), and how many batches hold each. */
   private readonly busy = new Map<string, number>();
+  private readonly onBatch: ((batch: BatchOutcome) => void) | undefined;
 
   constructor(private readonly executor: WriteExecutor, options: WriteQueueOptions = {}) {
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxInFlight = options.maxInFlight ?? 64;
     this.holdConflicting = options.holdConflicting ?? false;
+    this.onBatch = options.onBatch;
   }
 
   write<K extends WriteOp['kind']>(op: Extract<WriteOp, { kind: K }>): Promise<WriteResults[K]> {
@@ -98,18 +107,25 @@ export class WriteQueue {
   }
 
   private async run(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     let settled;
     try {
       settled = await this.executor.execute(batch.map((p) => p.op));
     } catch (error) {
+      this.onBatch?.({ size: batch.length, seconds: (performance.now() - started) / 1000, errors: batch.map(() => error) });
       for (const p of batch) p.reject(error);
       return;
     }
+    const errors: unknown[] = [];
     batch.forEach((p, k) => {
       const s = settled[k]!;
       if (s.ok) p.resolve(s.value);
-      else p.reject(s.error);
+      else {
+        errors.push(s.error);
+        p.reject(s.error);
+      }
     });
+    this.onBatch?.({ size: batch.length, seconds: (performance.now() - started) / 1000, errors });
   }
 
   /** Resolves once every operation queued so far has been committed or rejected. */

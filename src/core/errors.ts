@@ -19,9 +19,18 @@ export const ERRORS = {
   token_bad_signature: { status: 401, title: 'The feedback token is not signed by a key of this project' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  request_timeout: { status: 408, title: 'The request was not received in time' },
+  conflict: { status: 409, title: 'The request conflicts with the current state' },
+  uri_too_long: { status: 414, title: 'The request URI is too long' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   rate_limited: { status: 429, title: 'Too many requests' },
   storage_unavailable: { status: 503, title: 'Storage is unavailable' },
+  pii_overloaded: { status: 503, title: 'PII removal is busy; retry later' },
+  pii_budget_exceeded: { status: 413, title: 'The content to anonymize is too large for one request' },
+  shutting_down: { status: 503, title: 'The server is shutting down' },
   internal: { status: 500, title: 'Internal error' },
+  sign_in_failed: { status: 401, title: 'Sign-in failed' },
+  csrf_rejected: { status: 403, title: 'The request did not come from the dashboard' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -29,18 +38,26 @@ export type ErrorCode = keyof typeof ERRORS;
 /** A rejected field, named by JSON pointer into the request body (RFC 6901), or a rejected query parameter. */
 export interface FieldError { pointer: string; detail: string; parameter?: string }
 
+/** Rejected fields listed at most in one problem document; the others are only counted (`errors_omitted`). */
+export const MAX_LISTED_ERRORS = 20;
+/** Longest JSON pointer repeated in a problem document (pointers are built from the client's keys). */
+const MAX_POINTER_LENGTH = 512;
+
 export class FeedloopError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: FieldError[];
+  /** Rejected fields beyond those listed in `errors`. */
+  readonly errorsOmitted: number;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, detail?: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+  constructor(code: ErrorCode, detail?: string, options: { errors?: FieldError[]; errorsOmitted?: number; headers?: Record<string, string> } = {}) {
     super(detail ?? ERRORS[code].title);
     this.name = 'FeedloopError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.errors = options.errors ?? [];
+    this.errorsOmitted = options.errorsOmitted ?? 0;
     this.headers = options.headers ?? {};
   }
 
@@ -50,9 +67,17 @@ export class FeedloopError extends Error {
   }
 }
 
-export function validationFailed(errors: FieldError[]): FeedloopError {
-  const fields = errors.map((e) => e.pointer || '/').join(', ');
-  return new FeedloopError('validation_failed', `${errors.length} field(s) rejected: ${fields}`, { errors });
+/**
+ * One 422 for the rejected fields: the first MAX_LISTED_ERRORS are listed, the rest counted, so a
+ * large invalid body gets a small answer. `total` counts fields found beyond `errors` too.
+ */
+export function validationFailed(errors: FieldError[], total = errors.length): FeedloopError {
+  const listed = errors.slice(0, MAX_LISTED_ERRORS).map((e) => e.pointer.length > MAX_POINTER_LENGTH
+    ? { pointer: `${e.pointer.slice(0, MAX_POINTER_LENGTH)}…`, detail: e.detail } : e);
+  const count = Math.max(total, errors.length);
+  const fields = listed.map((e) => e.pointer || '/').join(', ');
+  const more = count > listed.length ? ` and ${count - listed.length} more` : '';
+  return new FeedloopError('validation_failed', `${count} field(s) rejected: ${fields}${more}`, { errors: listed, errorsOmitted: count - listed.length });
 }
 
 export function invalidQuery(errors: FieldError[]): FeedloopError {

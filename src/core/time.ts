@@ -18,8 +18,10 @@ export function parseTimestamp(text: string): number | null {
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
-    time -= sign * offsetMinutes * 60_000;
+    const hours = Number(digits.slice(0, 2)), minutes = Number(digits.slice(2, 4) || '0');
+    // Real offsets lie within ±14:00 (ISO 8601 allows up to ±23:59); minutes beyond 59 do not exist.
+    if (hours > 23 || minutes > 59) return null;
+    time -= sign * (hours * 60 + minutes) * 60_000;
   }
   return Number.isFinite(time) ? time : null;
 }
@@ -49,14 +51,48 @@ function digitsAt(text: string, from: number, count: number): number {
   return n;
 }
 
-/** UTC milliseconds of a date-time given field by field, or null when no such date-time exists. */
+/**
+ * UTC milliseconds of a date-time given field by field, or null when no such date-time exists.
+ * 24:00:00 is the end of the day (ISO 8601); a leap second (:60) is read as the next second, the
+ * nearest instant milliseconds since the epoch can hold.
+ */
 function fromParts(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
+  if (hour === 24 && (minute !== 0 || second !== 0 || millis !== 0)) return null;
+  // Date.UTC reads years 0-99 as 1900-1999: years below 100 are set with setUTCFullYear instead.
+  const time = year >= 100 ? Date.UTC(year, month - 1, day, hour, minute, second, millis) : earlyYear(year, month, day, hour, minute, second, millis);
   // Date.UTC rolls 31 February over into March: reject dates that do not exist.
-  if (day > 28 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (day > 28 && new Date(year >= 100 ? Date.UTC(year, month - 1, day) : earlyYear(year, month, day, 0, 0, 0, 0)).getUTCDate() !== day) return null;
+  return time;
 }
 
+function earlyYear(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  return date.getTime();
+}
+
+/** The range of timestamps a body may carry: from `earliest` to `maxFutureMs` after `now`. */
+export interface TimeWindow { earliest: number; maxFutureMs: number; now: number }
+
+/** Why `time` lies outside `window`, or null when it lies inside. */
+export function outsideWindow(time: number, window: TimeWindow): string | null {
+  if (time < window.earliest) return `must not be before ${formatTimestamp(window.earliest)}`;
+  if (time > window.now + window.maxFutureMs) {
+    return `must not be more than ${describeDuration(window.maxFutureMs)} in the future (the server's time is ${formatTimestamp(window.now)})`;
+  }
+  return null;
+}
+
+function describeDuration(ms: number): string {
+  for (const [unit, size] of [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}${ms === size ? '' : 's'}`;
+  }
+  return `${ms} ms`;
+}
+
+/** ISO 8601 in UTC; years outside 0000-9999 take the expanded form (+012345 / -000001), as toISOString writes them. */
 export function formatTimestamp(millis: number): string {
   return new Date(millis).toISOString();
 }

@@ -4,8 +4,10 @@
 // closing page sends) and calls admitKey itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Keys, Principal } from '../app/keys.js';
+import type { Sessions } from '../app/sessions.js';
 import { FeedloopError } from '../core/errors.js';
 import { originAllowed } from './cors.js';
+import { authenticateSession, sessionCookie } from './session-auth.js';
 
 export type Access = 'public' | 'feedback' | 'secret';
 
@@ -17,12 +19,19 @@ declare module 'fastify' {
 const unauthorized = (detail: string) =>
   new FeedloopError('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer realm="feedloop"' } });
 
-export function registerAuth(app: FastifyInstance, keys: Keys): void {
+export function registerAuth(app: FastifyInstance, keys: Keys, sessions?: Sessions): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('session', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access ?? 'secret';
     if (access === 'public' || request.is404) return;
     const header = request.headers.authorization;
+    // Without a key, the dashboard's session cookie stands in for a secret key of its project.
+    const cookie = header === undefined && access === 'secret' && sessions ? sessionCookie(request) : undefined;
+    if (cookie !== undefined) {
+      request.principal = (await authenticateSession(request, sessions!, cookie)).principal;
+      return;
+    }
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       if (request.routeOptions.config.keyInBody) return;

@@ -38,6 +38,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'Read', description: 'Feedback and interactions, one by one or in keyset-paginated lists; conversations; end users. Secret key.' },
         { name: 'Statistics', description: 'Rates with intervals, grouped by time or dimension, from rollups; A/B comparison with an always-valid p-value.' },
         { name: 'Keys', description: "A secret key manages its own project's keys." },
+        { name: 'Data in and out', description: 'Streaming exports, the import (backfill), erasure of an end user. Secret key.' },
       ],
     },
   });

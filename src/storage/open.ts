@@ -10,8 +10,14 @@ export interface StorageSettings {
   databasePoolSize?: number;
   /** Named (prepared) PostgreSQL statements (default true). */
   databasePreparedStatements?: boolean;
+  /** How long a write waits for a lock another process holds before failing (a 503); default 5 s. */
+  storageWaitMs?: number;
+  /** SQLite: WAL pages between checkpoints. */
+  checkpointPages?: number;
   /** Where the embedded store reports failures that lose nothing but need an operator's eye. */
   onWarning?: (message: string, error: unknown) => void;
+  /** Told how long each durable sync of the embedded store took (metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 /** The embedded database file under the data directory. */
@@ -23,11 +29,14 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
     // Loaded on demand: the embedded default never loads the PostgreSQL driver.
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
     storage = new PostgresStorage({
-      connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10,
-      preparedStatements: settings.databasePreparedStatements ?? true, onWarning: settings.onWarning,
+      connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, onWarning: settings.onWarning, lockWaitMs: settings.storageWaitMs,
+      preparedStatements: settings.databasePreparedStatements ?? true,
     });
   } else {
-    storage = new SqliteStorage({ filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning });
+    storage = new SqliteStorage({
+      filename: sqliteFile(settings.dataDir), onWarning: settings.onWarning, onSync: settings.onSync,
+      lockWaitMs: settings.storageWaitMs, checkpointFrames: settings.checkpointPages,
+    });
   }
   await storage.migrate();
   return storage;

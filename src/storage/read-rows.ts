@@ -39,6 +39,18 @@ export function groupByInteraction(rows: FeedbackRecord[]): Map<string, Feedback
   return out;
 }
 
+/** Rows of FEEDBACK_EVENT_COLUMNS -> events per interaction. */
+export function eventsByInteraction(rows: Row[]): Map<string, FeedbackEvent[]> {
+  const out = new Map<string, FeedbackEvent[]>();
+  for (const row of rows) {
+    const id = row['interaction_id'] as string;
+    const list = out.get(id);
+    if (list) list.push(feedbackEventFromRow(row));
+    else out.set(id, [feedbackEventFromRow(row)]);
+  }
+  return out;
+}
+
 export function conversationSummaryFromRow(row: Row): ConversationSummary {
   return { id: row['conversation_id'] as string, timeStart: Number(row['time_start']), timeEnd: Number(row['time_end']), interactions: Number(row['interactions']) };
 }

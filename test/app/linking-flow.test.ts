@@ -198,12 +198,12 @@ describe('isolation and idempotency', () => {
 });
 
 describe('text that some databases cannot store', () => {
-  test('a NUL character is accepted and stored as U+FFFD, the same on every backend', async () => {
+  test('a NUL character is rejected with a 422 naming the field, the same on every backend (never changed silently)', async () => {
     const u = newUser();
-    const id = await addInteraction(u, 'q\u0000', 'answer with \u0000 inside', T);
-    const stored = (await server.get(`/api/v1/interactions/${id}`)).body;
-    assert.equal(stored.output, 'answer with \uFFFD inside');
-    const f = await sendFeedback(u, 'comment', T + 1000, { output: 'answer with \u0000 inside' }, { text: 'bad \u0000 byte' });
-    assert.equal(f.interaction_id, id);
+    const res = await server.post(V2_INTERACTIONS, interaction(u, 'q\u0000', 'answer with \u0000 inside', T));
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.deepEqual(res.body.errors.map((e: { pointer: string }) => e.pointer).sort(),
+      ['/interaction/input', '/interaction/messages/0/content', '/interaction/output']);
+    assert.match(res.body.errors[0].detail, /U\+0000/);
   });
 });

@@ -57,3 +57,29 @@ test('ids are UUID v7, unique and increasing even within one millisecond', async
   assert.deepEqual([...ids].sort(), ids);
   for (const id of ids.slice(0, 5)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
+
+test('years 0000-0099 keep their value (Date.UTC would read them as 1900-1999), and no field rolls over silently', () => {
+  const year50 = parseTimestamp('0050-03-01T00:00:00Z');
+  assert.equal(new Date(year50!).getUTCFullYear(), 50);
+  assert.equal(new Date(parseTimestamp('0000-01-01T00:00:00.000Z')!).toISOString(), '0000-01-01T00:00:00.000Z');
+  assert.equal(new Date(parseTimestamp('0099-12-31 23:59:59')!).toISOString(), '0099-12-31T23:59:59.000Z');
+  assert.equal(parseTimestamp('0004-02-29T00:00:00Z'), Date.parse('0004-02-29T00:00:00Z'));
+  assert.equal(parseTimestamp('0003-02-29T00:00:00Z'), null);
+  // 24:00 is the end of the day; 24:30 is no time at all; offsets beyond 23:59 do not exist.
+  assert.equal(parseTimestamp('2023-12-07T24:00:00Z'), Date.UTC(2023, 11, 8));
+  assert.equal(parseTimestamp('2023-12-07T24:30:00Z'), null);
+  assert.equal(parseTimestamp('2023-12-07T10:00:00+25:00'), null);
+  assert.equal(parseTimestamp('2023-12-07T10:00:00+01:75'), null);
+});
+
+test('the window of accepted timestamps: not before the earliest, not beyond the allowed future', async () => {
+  const { outsideWindow } = await import('../../src/core/time.js');
+  const now = Date.UTC(2025, 0, 1);
+  const window = { earliest: 0, maxFutureMs: 86_400_000, now };
+  assert.equal(outsideWindow(now, window), null);
+  assert.equal(outsideWindow(0, window), null);
+  assert.match(outsideWindow(-1, window)!, /before 1970-01-01T00:00:00.000Z/);
+  assert.equal(outsideWindow(now + 86_400_000, window), null);
+  assert.match(outsideWindow(now + 86_400_001, window)!, /more than 1 day in the future/);
+  assert.match(outsideWindow(parseTimestamp('0050-01-01T00:00:00Z')!, window)!, /before/);
+});

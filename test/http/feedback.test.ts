@@ -151,8 +151,8 @@ describe('validation errors', () => {
     });
   }
 
-  test('answers a body over FEEDLOOP_BODY_LIMIT with 413', async () => {
-    const small = await startTestServer({ FEEDLOOP_BODY_LIMIT: '2048' });
+  test('answers a body over FEEDLOOP_BODY_LIMIT_SMALL (the feedback class) with 413', async () => {
+    const small = await startTestServer({ FEEDLOOP_BODY_LIMIT_SMALL: '2048' });
     try {
       const res = await small.post(FEEDBACK, feedback(user(), 'comment', T0, {}, { text: 'x'.repeat(5000) }));
       assertProblem(res, 413);

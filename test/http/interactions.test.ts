@@ -449,7 +449,7 @@ describe('health and unknown routes', () => {
   test('GET /healthz answers ok without a key', async () => {
     const res = await server.app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { status: 'ok' });
+    assert.deepEqual(res.json(), { status: 'ok', ready: true, storage: 'ok' });
   });
 
   test('an unknown route is a 404 problem, with or without a key', async () => {

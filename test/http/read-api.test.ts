@@ -3,7 +3,8 @@
 // parameters, and isolation between projects.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Z95 } from '../../src/core/statistics.js';
+import { alwaysValidPValue, proportionLook, Z95 } from '../../src/core/statistics.js';
+import { MIXTURE_VARIANCE } from '../../src/core/stats-report.js';
 import { assertProblem, FEEDBACK, startTestServer, V2_INTERACTIONS, type TestServer } from '../support/app.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 
@@ -185,6 +186,11 @@ for (const [backend, env] of backends) {
       close(c.thumbs_up_difference.high, 1);
       close(c.p_value, 0.0455003, 6);
       assert.ok(c.always_valid_p_value >= c.p_value, 'always-valid p is the more cautious');
+      // Looks at the end of each day with votes: day 1 (a 0/1, b 2/2), day 2 (a 0/2, b 2/2).
+      const expected = alwaysValidPValue([
+        proportionLook({ successes: 0, n: 1 }, { successes: 2, n: 2 }), proportionLook({ successes: 0, n: 2 }, { successes: 2, n: 2 }),
+      ], MIXTURE_VARIANCE.thumbsUpRate);
+      close(c.always_valid_p_value, expected!, 12);
       assert.equal(c.mean_rating_difference.value, null, 'gpt-b has no ratings');
       assert.match(c.verdict, /^gpt-b's thumbs-up rate is higher than gpt-a's by 100 points/);
     });

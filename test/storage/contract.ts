@@ -7,7 +7,7 @@ import { orphanPending } from '../../src/app/orphaning.js';
 import { newId } from '../../src/core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates } from '../../src/core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, InteractionSummaryWithText, TagUpdateRecord } from '../../src/core/model.js';
-import type { ApiKeyRecord, Storage, StorageTransaction } from '../../src/storage/port.js';
+import type { ApiKeyRecord, SessionRecord, Storage, StorageTransaction } from '../../src/storage/port.js';
 
 const T = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -61,17 +61,19 @@ const NONE: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, 
 
 const ids = (records: { id: string }[]) => records.map((r) => r.id).sort();
 
+/** A test body given a migrated storage on an empty database (from `open`), closed afterwards. */
+export const usingStorage = (open: () => Promise<Storage>) => (work: (s: Storage) => Promise<void>) => async () => {
+  const storage = await open();
+  try {
+    await storage.migrate();
+    await work(storage);
+  } finally {
+    await storage.close();
+  }
+};
+
 export function storageContract(name: string, open: () => Promise<Storage>): void {
-  /** A migrated storage on an empty database, closed afterwards. */
-  const using = (work: (s: Storage) => Promise<void>) => async () => {
-    const storage = await open();
-    try {
-      await storage.migrate();
-      await work(storage);
-    } finally {
-      await storage.close();
-    }
-  };
+  const using = usingStorage(open);
   const insert = (s: Storage, rows: { interactions?: InteractionRecord[]; feedback?: FeedbackRecord[]; tags?: TagUpdateRecord[] }) =>
     s.transaction(async (tx) => {
       if (rows.interactions) await tx.insertInteractions(rows.interactions);
@@ -612,6 +614,51 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         assert.deepEqual(await s.revokeApiKey(k2.keyPrefix, null, T + 5), { ...k2, revokedAt: T + 5 });
         assert.equal((await s.findApiKeyByHash(k2.keyHash))?.revokedAt, T + 5);
         assert.equal(await s.revokeApiKey('no-such-key', null, T), null);
+      }));
+    });
+
+    describe('sessions', () => {
+      const session = (projectId: string, o: Partial<SessionRecord> = {}): SessionRecord => {
+        const id = newId();
+        return { id, tokenHash: `token-${id}`, projectId, keyId: null, createdAt: T, expiresAt: T + DAY, revokedAt: null, ...o };
+      };
+
+      test('projects are found by id', using(async (s) => {
+        const project = await s.createProject('shop');
+        assert.deepEqual(await s.findProjectById(project.id), project);
+        assert.equal(await s.findProjectById(newId()), null);
+      }));
+
+      test('a session is found by its token hash, with whether its key was revoked since', using(async (s) => {
+        const p = await s.createProject('default');
+        const keyId = newId();
+        await s.createApiKey({ id: keyId, projectId: p.id, kind: 'secret', name: null, keyHash: 'kh', keyPrefix: 'fl_sk_x', origins: [], requireToken: false, createdAt: T, revokedAt: null });
+        const admin = session(p.id);
+        const withKey = session(p.id, { keyId });
+        await s.createSession(admin);
+        await s.createSession(withKey);
+        assert.deepEqual(await s.findSession(admin.tokenHash), { session: admin, keyRevoked: false });
+        assert.deepEqual(await s.findSession(withKey.tokenHash), { session: withKey, keyRevoked: false });
+        assert.equal(await s.findSession('unknown'), null);
+        await s.revokeApiKey(keyId, p.id, T + 5);
+        assert.deepEqual(await s.findSession(withKey.tokenHash), { session: withKey, keyRevoked: true });
+        assert.deepEqual(await s.findSession(admin.tokenHash), { session: admin, keyRevoked: false });
+      }));
+
+      test('sessions are revoked once, keeping the first time, and expired ones are deleted', using(async (s) => {
+        const p = await s.createProject('default');
+        const a = session(p.id, { expiresAt: T + 10 });
+        const b = session(p.id, { expiresAt: T + 20 });
+        await s.createSession(a);
+        await s.createSession(b);
+        await s.revokeSession(a.id, T + 1);
+        await s.revokeSession(a.id, T + 2);
+        assert.equal((await s.findSession(a.tokenHash))?.session.revokedAt, T + 1);
+        assert.equal((await s.findSession(b.tokenHash))?.session.revokedAt, null);
+        assert.equal(await s.deleteSessionsExpiredBefore(T + 15), 1);
+        assert.equal(await s.findSession(a.tokenHash), null);
+        assert.deepEqual((await s.findSession(b.tokenHash))?.session, b);
+        await assert.rejects(s.createSession({ ...session(p.id), tokenHash: b.tokenHash }), 'token hashes are unique');
       }));
     });
 

@@ -16,6 +16,7 @@ import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { batchProperty } from './batch-property.js';
 import { feedback, interaction, storageContract } from './contract.js';
+import { lifecycleContract } from './lifecycle-contract.js';
 import { readContract } from './read-contract.js';
 import { rollupProperty } from './rollups-property.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../support/postgres.js';
@@ -31,6 +32,7 @@ if (unavailable !== null) {
 
   storageContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
   readContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
+  lifecycleContract('postgres', async () => new PostgresStorage({ connectionString: await server.createDatabase() }));
 
   rollupProperty('postgres, two instances', {
     runs: 50,

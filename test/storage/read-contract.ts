@@ -9,22 +9,14 @@ import { noInteractionFilter } from '../../src/core/queries.js';
 import { HOUR_MS, isZero } from '../../src/core/rollups.js';
 import { noFeedbackFilter } from '../../src/app/listing.js';
 import type { PageQuery, Storage } from '../../src/storage/port.js';
-import { feedback, interaction } from './contract.js';
+import { feedback, interaction, usingStorage } from './contract.js';
 
 const T = Date.UTC(2024, 4, 1, 10);
 const newest = (limit = 100): PageQuery => ({ after: null, limit, order: 'newest' });
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 
 export function readContract(name: string, open: () => Promise<Storage>): void {
-  const using = (work: (s: Storage) => Promise<void>) => async () => {
-    const storage = await open();
-    try {
-      await storage.migrate();
-      await work(storage);
-    } finally {
-      await storage.close();
-    }
-  };
+  const using = usingStorage(open);
   /** Raw rows, written without the write path (rollups untouched). */
   const insert = (s: Storage, interactions: InteractionRecord[], rows: FeedbackRecord[] = []) =>
     s.transaction(async (tx) => {
@@ -75,6 +67,9 @@ export function readContract(name: string, open: () => Promise<Storage>): void {
       assert.deepEqual(ids(await s.listInteractions(p, noInteractionFilter(), newest(), { withoutFeedback: true })), [b!.id]);
       const of = await s.listFeedbackOfInteractions(p, [a!.id, b!.id, c!.id]);
       assert.deepEqual([of.get(a!.id)?.map((f) => f.slug), of.get(b!.id), of.get(c!.id)?.length], [['thumbs_up', 'thumbs_down'], undefined, 1]);
+      const events = await s.listFeedbackEventsOfInteractions(p, [a!.id, b!.id, c!.id]);
+      assert.deepEqual(events.get(a!.id)?.map((e) => [e.slug, e.commented]), [['thumbs_up', false], ['thumbs_down', true]]);
+      assert.deepEqual([events.get(b!.id), events.get(c!.id)?.[0]?.value], [undefined, 4]);
     }));
 
     test('feedback list: order by (timestamp, id), keyset, filters on feedback and on its interaction', using(async (s) => {
@@ -122,6 +117,28 @@ export function readContract(name: string, open: () => Promise<Storage>): void {
         { id: 'c2', timeStart: T + 4000, timeEnd: T + 5000, interactions: 1 },
         { id: 'c1', timeStart: T - 1000, timeEnd: T + 1000, interactions: 2 },
       ]);
+    }));
+
+    test('conversations by id after a keyset position, those with an interaction matching the filter, with counts and times', using(async (s) => {
+      const p = newId();
+      const rows = [
+        interaction(p, { conversationId: 'c-b', timeEnd: T, endUser: 'ann', model: 'm1' }),
+        interaction(p, { conversationId: 'c-b', timeEnd: T + 5000, endUser: 'ann', model: 'm2' }),
+        interaction(p, { conversationId: 'c-a', timeEnd: T + 1000, endUser: 'bob', model: 'm1' }),
+        interaction(p, { conversationId: 'c-c', timeEnd: T + 2000, endUser: 'bob', model: 'm2' }),
+        interaction(newId(), { conversationId: 'c-0' }),
+      ];
+      await insert(s, rows);
+      const f = noInteractionFilter();
+      const all = await s.listConversations(p, f, { after: null, limit: 10 });
+      assert.deepEqual(all, [
+        { id: 'c-a', timeStart: T, timeEnd: T + 1000, interactions: 1 },
+        { id: 'c-b', timeStart: T - 1000, timeEnd: T + 5000, interactions: 2 },
+        { id: 'c-c', timeStart: T + 1000, timeEnd: T + 2000, interactions: 1 },
+      ]);
+      assert.deepEqual((await s.listConversations(p, f, { after: 'c-a', limit: 1 })).map((c) => c.id), ['c-b']);
+      assert.deepEqual((await s.listConversations(p, { ...f, model: 'm2' }, { after: null, limit: 10 })).map((c) => [c.id, c.interactions]), [['c-b', 1], ['c-c', 1]]);
+      assert.deepEqual((await s.listConversations(p, { ...f, endUser: 'bob', from: T + 1500 }, { after: null, limit: 10 })).map((c) => c.id), ['c-c']);
     }));
 
     test('rollups: recomputation from raw rows counts current state; rebuild makes it the maintained state; reads by hour and value', using(async (s) => {

@@ -1,5 +1,6 @@
 // Rollups stay exact: random sequences of events (out-of-order arrival, pending feedback that links
-// later, provisional time links that move, vote changes, retries, tags added later, orphaning),
+// later, provisional time links that move, vote changes, retries, tags added later, orphaning,
+// erasure of an end user, retention deleting what is older than a cut-off),
 // sent through the real write path in concurrent batches, leave maintained rollups equal to their
 // recomputation from the raw rows by the database alone. Run on each adapter (sqlite.test.ts,
 // postgres.test.ts); on PostgreSQL the batches also go to two instances at once.
@@ -8,7 +9,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Anonymizer } from '../../src/app/anonymizer.js';
 import { Ingestion } from '../../src/app/ingestion.js';
+import { eraseEndUser } from '../../src/app/erasure.js';
 import { orphanPending } from '../../src/app/orphaning.js';
+import { applyRetention } from '../../src/app/retention.js';
 import { InProcessExecutor } from '../../src/app/write-executor.js';
 import { WriteQueue } from '../../src/app/write-queue.js';
 import type { FeedbackCommand, InteractionCommand, TagUpdateCommand } from '../../src/core/commands.js';
@@ -30,7 +33,9 @@ type Step =
   | { kind: 'feedback'; user: number; at: number; slug: FeedbackSlug; value: number; link: 'output' | 'id' | 'time' | 'copy'; ref: number;
       eventId: number | null; comment: boolean }
   | { kind: 'tags'; user: number; at: number; tags: Record<string, string>; content: number | null }
-  | { kind: 'orphan' };
+  | { kind: 'orphan' }
+  | { kind: 'erase'; user: number }
+  | { kind: 'retention'; at: number };
 
 const user = fc.integer({ min: 0, max: 1 });
 const at = fc.integer({ min: 0, max: 300 });
@@ -49,6 +54,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tags' as const), user, at, tags: tagSet, content: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'orphan' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('erase' as const), user }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('retention' as const), at }) },
 );
 /** Batches of steps; the steps of a batch are sent in one event-loop turn (one group commit per instance). */
 const sequence = fc.array(fc.record({ steps: fc.array(step, { minLength: 1, maxLength: 4 }), fold: fc.boolean() }), { minLength: 1, maxLength: 8 });
@@ -111,6 +118,9 @@ export function rollupProperty(name: string, options: RollupPropertyOptions): vo
               case 'feedback': return ingestion.recordFeedback(project, feedbackCommand(s));
               case 'tags': return ingestion.recordTagUpdate(project, tagCommand(s));
               case 'orphan': return orphanPending(primary, Date.now() + 1);
+              // On the instance of the step, concurrently with the batch's other writes.
+              case 'erase': return eraseEndUser(storages[(k - 1) % storages.length]!, project, `u${s.user}`);
+              case 'retention': return applyRetention(storages[(k - 1) % storages.length]!, T0 + s.at * MINUTE, { batch: 2, pauseMs: 0, projectIds: [project] });
             }
           }));
           if (batch.fold && options.fold) await options.fold(primary);

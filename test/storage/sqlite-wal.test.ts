@@ -48,11 +48,13 @@ test('checkpoints start the WAL over, so it stops growing, and lose nothing', as
   await new Promise((r) => setTimeout(r, 1000));
   await writeGroups(1);
   const walBefore = statSync(`${filename}-wal`).size;
-  // ~10 MB more rows and index entries: a WAL that never started over would grow by all of it.
+  // ~10 MB more rows and 15 MB or more of frames with their index pages: a WAL that never started
+  // over would grow by all of it. One that does may still run ahead of a checkpoint thread starved of
+  // CPU (the test suite runs files two at a time on two cores), hence the margin of half of it.
   await writeGroups(100);
   const walAfter = statSync(`${filename}-wal`).size;
   await storage.close();
-  assert.ok(walAfter < walBefore + 4 * 1024 * 1024, `the WAL grew from ${walBefore} to ${walAfter} bytes`);
+  assert.ok(walAfter < walBefore + 8 * 1024 * 1024, `the WAL grew from ${walBefore} to ${walAfter} bytes`);
   assert.ok(statSync(filename).size > 10 * 1024 * 1024, 'the rows reached the database file');
   const { integrity, ids } = check(filename);
   assert.equal(integrity, 'ok');

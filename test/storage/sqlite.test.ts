@@ -6,6 +6,7 @@ import { after } from 'node:test';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { batchProperty } from './batch-property.js';
 import { storageContract } from './contract.js';
+import { lifecycleContract } from './lifecycle-contract.js';
 import { readContract } from './read-contract.js';
 import { rollupProperty } from './rollups-property.js';
 
@@ -15,6 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 storageContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));
 readContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));
+lifecycleContract('sqlite', async () => new SqliteStorage({ filename: join(dir, `store-${++files}.sqlite`) }));
 
 rollupProperty('sqlite', {
   runs: 100,

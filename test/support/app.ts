@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createServer, type Server } from '../../src/server.js';
+import Database from 'better-sqlite3';
+import { createServer, type Server, type ServerOptions } from '../../src/server.js';
+import { sqliteFile } from '../../src/storage/open.js';
 
 export interface TestServer extends Server {
   config: Config;
@@ -19,10 +21,15 @@ export interface TestServer extends Server {
 
 export const TEST_KEY = 'fl_sk_test_0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: ServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'feedloop-test-'));
-  const config = loadConfig({ FEEDLOOP_DATA_DIR: dir, LOG_LEVEL: 'silent', FEEDLOOP_API_KEY: TEST_KEY, FEEDLOOP_PII_THREADS: '0', ...env });
-  const server = await createServer(config);
+  // The per-address and per-end-user limits of publishable keys are off unless a test sets them
+  // (tests send many requests from one address; test/http/hardening.test.ts tests the limits).
+  const config = loadConfig({
+    FEEDLOOP_DATA_DIR: dir, LOG_LEVEL: 'silent', FEEDLOOP_API_KEY: TEST_KEY, FEEDLOOP_PII_THREADS: '0',
+    FEEDLOOP_RATE_LIMIT_IP: '0', FEEDLOOP_RATE_LIMIT_END_USER: '0', ...env,
+  });
+  const server = await createServer(config, options);
   await server.keys.ensure(TEST_KEY);
   const call = async (method: 'GET' | 'POST', url: string, body: unknown, key: string) => {
     const response = await server.app.inject({
@@ -80,4 +87,40 @@ export function assertProblem(res: TestResponse, status: number, pointers?: stri
     assert.deepEqual(listed, [...pointers].sort());
     for (const e of res.body.errors) assert.equal(typeof e.detail, 'string');
   }
+}
+
+/** Rows in the tables that requests write to, read straight from a server's SQLite file. */
+export function storedRows(dataDir: string): Record<'interactions' | 'feedback' | 'tag_updates' | 'api_keys', number> {
+  const db = new Database(sqliteFile(dataDir), { readonly: true });
+  try {
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { interactions: count('interactions'), feedback: count('feedback'), tag_updates: count('tag_updates'), api_keys: count('api_keys') };
+  } finally {
+    db.close();
+  }
+}
+
+export const OTLP_TRACES = '/v1/traces';
+
+/** An OTLP/HTTP JSON export with one LLM chat span (GenAI conventions) of `endUser` at `at` (ms). */
+export function otlpChat(traceId: string, endUser: string, question: string, answer: string, at: number, extra: Record<string, string> = {}) {
+  const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+  const attr = (key: string, stringValue: string) => ({ key, value: { stringValue } });
+  return {
+    resourceSpans: [{
+      resource: { attributes: [{ key: 'feedloop.anonymize', value: { boolValue: false } }] },
+      scopeSpans: [{
+        scope: { name: 'test' },
+        spans: [{
+          traceId, spanId: traceId.slice(0, 16), name: 'chat gpt-4o-mini', kind: 3, startTimeUnixNano: ns(at - 500), endTimeUnixNano: ns(at),
+          attributes: [
+            attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'gpt-4o-mini'), attr('user.id', endUser),
+            attr('gen_ai.input.messages', JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: question }] }])),
+            attr('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: answer }] }])),
+            ...Object.entries(extra).map(([k, v]) => attr(k, v)),
+          ],
+        }],
+      }],
+    }],
+  };
 }

@@ -68,7 +68,9 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
     'max_client_conn = 500',
     `default_pool_size = ${options.poolSize ?? 10}`,
     `logfile = ${join(dir, 'pgbouncer.log')}`,
-    'ignore_startup_parameters = extra_float_digits',
+    // feedloop's pool asks for lock_timeout at connect (a startup parameter PgBouncer does not pass
+    // on): behind PgBouncer it is set for the role or database instead (docs/postgres.md).
+    'ignore_startup_parameters = extra_float_digits,lock_timeout',
     '',
   ].join('\n'));
   const asRoot = process.getuid?.() === 0;

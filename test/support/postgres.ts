@@ -19,6 +19,12 @@ export interface PostgresServer {
   createDatabase(name?: string): Promise<string>;
   /** Drops a database, closing its connections: nothing of it is left for autovacuum to work on. */
   dropDatabase(name: string): Promise<void>;
+  /** Stops the server process (fast shutdown: connections are closed), keeping its files. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port after pause(). */
+  resume(): Promise<void>;
+  /** One statement on the `postgres` database as superuser (ALTER SYSTEM, pg_reload_conf, ...). */
+  admin(sql: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +104,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   }
 
   let port = 0;
+  /** The server's command-line options, kept for resume(). */
+  let serverOptions = '';
   for (let attempt = 0; ; attempt++) {
     // The port is free when chosen but could be taken before the server binds it: try another.
     port = await freePort();
@@ -105,7 +113,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       `port=${port}`, 'listen_addresses=127.0.0.1', 'max_connections=200',
       ...(options.durable ? [] : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']), ...(options.settings ?? []),
     ];
-    const serverOptions = `-k ${dir} ${settings.map((s) => `-c ${s}`).join(' ')}`;
+    serverOptions = `-k ${dir} ${settings.map((s) => `-c ${s}`).join(' ')}`;
     try {
       await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions]);
       break;
@@ -146,6 +154,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     async dropDatabase(name) {
       await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     },
+    async pause() {
+      await tool('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+    },
+    async resume() {
+      await tool('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions]);
+    },
+    admin: adminQuery,
     async stop() {
       if (stopped) return;
       stopped = true;

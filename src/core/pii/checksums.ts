@@ -72,3 +72,160 @@ export function codiceFiscaleValid(cf: string): boolean {
   }
   return String.fromCharCode(65 + (sum % 26)) === cf.charAt(15);
 }
+
+// National identifiers. Each validator takes the identifier without separators (digits, plus the
+// letters its format has) and checks the format and the check digits its issuer defines.
+
+function digitsOf(value: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < value.length; i++) out.push(value.charCodeAt(i) - 48);
+  return out;
+}
+
+/** UK NHS number: 10 digits, weights 10..2, mod 11 (a check value of 10 is never issued). */
+export function nhsValid(id: string): boolean {
+  if (!/^\d{10}$/.test(id)) return false;
+  const d = digitsOf(id);
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (d[i] ?? 0) * (10 - i);
+  const check = 11 - (sum % 11);
+  return check !== 10 && (check === 11 ? 0 : check) === d[9];
+}
+
+/** UK National Insurance number: two prefix letters (HMRC's excluded letters and pairs), 6 digits, A-D. */
+export function ninoValid(id: string): boolean {
+  if (!/^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$/.test(id)) return false;
+  return !['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ'].includes(id.slice(0, 2));
+}
+
+/** Canadian Social Insurance Number: 9 digits, Luhn, never starting with 0 or 8. */
+export function sinValid(id: string): boolean {
+  return /^[1-79]\d{8}$/.test(id) && luhnValid(id);
+}
+
+/** Brazilian CPF: 11 digits, two mod-11 check digits, not all one digit. */
+export function cpfValid(id: string): boolean {
+  if (!/^\d{11}$/.test(id) || /^(\d)\1{10}$/.test(id)) return false;
+  const d = digitsOf(id);
+  for (const n of [9, 10]) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += (d[i] ?? 0) * (n + 1 - i);
+    const check = ((sum * 10) % 11) % 10;
+    if (check !== d[n]) return false;
+  }
+  return true;
+}
+
+/** German Steuer-ID: 11 digits, no leading 0, ISO 7064 MOD 11,10 check digit. */
+export function steuerIdValid(id: string): boolean {
+  if (!/^[1-9]\d{10}$/.test(id)) return false;
+  const d = digitsOf(id);
+  let product = 10;
+  for (let i = 0; i < 10; i++) {
+    let sum = ((d[i] ?? 0) + product) % 10;
+    if (sum === 0) sum = 10;
+    product = (sum * 2) % 11;
+  }
+  const check = 11 - product === 10 ? 0 : 11 - product;
+  return check === d[10];
+}
+
+/** Dutch BSN: 9 digits, "elfproef" (weights 9..2 and -1, sum divisible by 11). */
+export function bsnValid(id: string): boolean {
+  if (!/^\d{9}$/.test(id) || id === '000000000') return false;
+  const d = digitsOf(id);
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += (d[i] ?? 0) * (9 - i);
+  sum -= d[8] ?? 0;
+  return sum % 11 === 0;
+}
+
+/** Polish PESEL: 11 digits, a valid birth date (century in the month), weights 1-3-7-9. */
+export function peselValid(id: string): boolean {
+  if (!/^\d{11}$/.test(id)) return false;
+  const d = digitsOf(id);
+  const month = ((d[2] ?? 0) * 10 + (d[3] ?? 0)) % 20;
+  const day = (d[4] ?? 0) * 10 + (d[5] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  const weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+  let sum = 0;
+  for (let i = 0; i < 10; i++) sum += (d[i] ?? 0) * (weights[i] ?? 0);
+  return (10 - (sum % 10)) % 10 === d[10];
+}
+
+// Verhoeff dihedral-group tables (used by Aadhaar).
+const VERHOEFF_D: readonly (readonly number[])[] = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+const VERHOEFF_P: readonly (readonly number[])[] = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+];
+
+/** Verhoeff check over all digits (the last one is the check digit). */
+export function verhoeffValid(digits: string): boolean {
+  let c = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const digit = digits.charCodeAt(digits.length - 1 - i) - 48;
+    c = VERHOEFF_D[c]?.[VERHOEFF_P[i % 8]?.[digit] ?? 0] ?? 0;
+  }
+  return c === 0;
+}
+
+/** Indian Aadhaar: 12 digits, first 2-9, Verhoeff check digit. */
+export function aadhaarValid(id: string): boolean {
+  return /^[2-9]\d{11}$/.test(id) && verhoeffValid(id);
+}
+
+/** Indian PAN: 5 letters (the 4th says the holder type), 4 digits, a letter. */
+export function panValid(id: string): boolean {
+  return /^[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]$/.test(id);
+}
+
+/** French NIR (numéro de sécurité sociale): 13 characters (Corsica 2A/2B) + a 97-complement key. */
+export function nirValid(id: string): boolean {
+  const m = /^([12378])(\d{2})(0[1-9]|1[0-2]|[2-9]\d)(\d{2}|2A|2B)(\d{6})(\d{2})$/.exec(id);
+  if (!m) return false;
+  const body = `${m[1]}${m[2]}${m[3]}${(m[4] ?? '').replace('2A', '19').replace('2B', '18')}${m[5]}`;
+  return 97 - mod97(body) === Number(m[6]);
+}
+
+function mod97(digits: string): number {
+  let r = 0;
+  for (let i = 0; i < digits.length; i++) r = (r * 10 + (digits.charCodeAt(i) - 48)) % 97;
+  return r;
+}
+
+/** Belgian national register number: 11 digits, 97-complement of the first 9 (or of 2 + them, born 2000+). */
+export function belgianNationalValid(id: string): boolean {
+  if (!/^\d{11}$/.test(id)) return false;
+  const check = Number(id.slice(9));
+  const body = id.slice(0, 9);
+  return 97 - mod97(body) === check || 97 - mod97(`2${body}`) === check;
+}
+
+/** Turkish T.C. Kimlik No: 11 digits, no leading 0, two check digits. */
+export function turkishIdValid(id: string): boolean {
+  if (!/^[1-9]\d{10}$/.test(id)) return false;
+  const d = digitsOf(id);
+  const odd = (d[0] ?? 0) + (d[2] ?? 0) + (d[4] ?? 0) + (d[6] ?? 0) + (d[8] ?? 0);
+  const even = (d[1] ?? 0) + (d[3] ?? 0) + (d[5] ?? 0) + (d[7] ?? 0);
+  if ((((odd * 7 - even) % 10) + 10) % 10 !== d[9]) return false;
+  let sum = 0;
+  for (let i = 0; i < 10; i++) sum += d[i] ?? 0;
+  return sum % 10 === d[10];
+}
+
+/** Chinese resident identity number: 6-digit area, birth date, sequence, ISO 7064 MOD 11-2 check (0-9 or X). */
+export function chineseIdValid(id: string): boolean {
+  const m = /^[1-9]\d{5}(19|20)(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/.exec(id);
+  if (!m) return false;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * (weights[i] ?? 0);
+  return '10X98765432'.charAt(sum % 11) === id.charAt(17);
+}

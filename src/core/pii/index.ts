@@ -9,45 +9,58 @@ import { detectDatesOfBirth } from './dates-of-birth.js';
 import { detectIdentityDocuments } from './identity-documents.js';
 import { detectNumbers, mayHaveIpv6 } from './numbers.js';
 import { detectPersons } from './person-names.js';
+import { detectPostalAddresses } from './postal-addresses.js';
 import { detectSecrets } from './secrets.js';
 import { detectStreetAddresses } from './street-addresses.js';
-import { textStats } from './scan.js';
-import { PRIORITY, type Anonymized, type PiiCounts, type Span } from './types.js';
+import { lowerSameLength, textStats } from './scan.js';
+import { applyPolicy, customSpans, DEFAULT_POLICY, type PiiPolicy } from './policy.js';
+import { replaceSpans } from './replace.js';
+import { PRIORITY, type Anonymized, type Span } from './types.js';
+
+export { replaceSpans } from './replace.js';
 
 export type { Anonymized, PiiCounts, PiiType, Span } from './types.js';
+export { DEFAULT_POLICY, PiiConfigError, PiiPolicies, validatePiiConfig, type PiiConfigFile, type PiiPolicy } from './policy.js';
+
+/** Custom patterns of a project policy win over the built-in detectors. */
+const CUSTOM_PRIORITY = 13;
 
 const NO_SPANS: Span[] = [];
 
-/** All PII spans of `text`, non-overlapping, in text order. */
-export function detectPii(text: string): Span[] {
+/** All PII spans of `text`, non-overlapping, in text order, as the policy (default: every type) says. */
+export function detectPii(text: string, policy: PiiPolicy = DEFAULT_POLICY): Span[] {
   const spans: Span[] = [];
   // One pass of character statistics gates the detectors: most chat messages have few digits and
   // no long code-like tokens, so most regex scans are skipped.
   const stats = textStats(text);
   const digits = stats.digits;
-  detectSecrets(text, spans, stats.longestWordRun);
+  const lower = lowerSameLength(text);
+  detectSecrets(text, spans, stats.longestWordRun, lower, stats.hyphens, stats.colons);
   detectEmails(text, spans);
   if (digits >= 4 || mayHaveIpv6(text)) detectNumbers(text, spans, digits);
-  if (digits >= 1) {
-    if (stats.longestCodeRun >= 6) detectIdentityDocuments(text, spans);
+  if (stats.longestGroupedRun >= 6) detectIdentityDocuments(text, spans, lower, stats.longestCodeRun, stats.longestGroupedRun, stats.groupedRuns);
+  if (digits >= 1 && (stats.addressHint || stats.cjk > 0)) {
     detectStreetAddresses(text, spans);
+    detectPostalAddresses(text, spans, stats.cjk);
   }
-  if (digits >= 4) detectDatesOfBirth(text, spans);
-  if (digits >= 7) detectPhones(text, spans);
+  if (stats.dateHint) detectDatesOfBirth(text, spans, lower);
+  if (digits >= 7) detectPhones(text, spans, policy.region);
   let contacts: Span[] = NO_SPANS;
   for (const s of spans) {
     if (s.type !== 'EMAIL' && s.type !== 'PHONE') continue;
     if (contacts === NO_SPANS) contacts = [];
     contacts.push(s);
   }
-  detectPersons(text, spans, contacts);
-  return resolveOverlaps(spans);
+  detectPersons(text, spans, contacts, stats.cjk, lower, stats.capsPairs, stats.polishLetters > 0);
+  if (policy === DEFAULT_POLICY) return resolveOverlaps(spans);
+  customSpans(text, policy, spans);
+  return resolveOverlaps(applyPolicy(text, spans, policy));
 }
 
 function resolveOverlaps(spans: Span[]): Span[] {
   if (spans.length <= 1) return spans;
   const ranked = [...spans].sort(
-    (a, b) => PRIORITY[b.type] - PRIORITY[a.type] || b.end - b.start - (a.end - a.start) || a.start - b.start,
+    (a, b) => (PRIORITY[b.type] ?? CUSTOM_PRIORITY) - (PRIORITY[a.type] ?? CUSTOM_PRIORITY) || b.end - b.start - (a.end - a.start) || a.start - b.start,
   );
   const kept: Span[] = [];
   if (ranked.length <= 32) {
@@ -77,17 +90,8 @@ function resolveOverlaps(spans: Span[]): Span[] {
   return kept.sort((a, b) => a.start - b.start);
 }
 
-export function anonymizeText(text: string): Anonymized {
-  const spans = detectPii(text);
-  const counts: PiiCounts = {};
-  if (spans.length === 0) return { text, counts };
-  let result = '';
-  let cursor = 0;
-  for (const span of spans) {
-    result += text.slice(cursor, span.start) + `[${span.type}]`;
-    cursor = span.end;
-    counts[span.type] = (counts[span.type] ?? 0) + 1;
-  }
-  result += text.slice(cursor);
-  return { text: result, counts };
+export function anonymizeText(text: string, policy: PiiPolicy = DEFAULT_POLICY): Anonymized {
+  return replaceSpans(text, detectPii(text, policy));
 }
+
+

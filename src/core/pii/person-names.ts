@@ -7,15 +7,20 @@
 import {
   IS_ANY_NAME, IS_COMMON, IS_FIRST, IS_SURNAME, IS_TITLE, IS_TITLE_HEAD, PUBLIC_TITLES, foldKey, wordFlags,
 } from './lexicons.js';
-import { execAll } from './scan.js';
+import { execAll, isWordCharCode, lowerSameLength, wordTrie } from './scan.js';
 import type { Span } from './types.js';
 
 // One capitalised word: O'Brien, McDonald, Whitfield-Kane, Élodie. Must contain a lower-case letter.
 const TOKEN =
-  /(?<![\p{L}\p{N}_@./\\#$-])(?:[DO]['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)*(?![\p{L}\p{N}_@])/gu;
+  /(?=\p{Lu})(?<![\p{L}\p{N}_@./\\#$-])(?:[DO]['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)*(?![\p{L}\p{N}_@])/gu;
 
 // What may separate two tokens of one name: a space, optionally with nobiliary particles.
 const NAME_GAP = /^(?: (?:de|da|di|del|della|van|von|der|den|du|des|dos|das|le|la|ter|ten|bin|ibn|al|el|zu|y|Ó|Ní|Nic|Uí|Mac|bint|abu))* $/;
+
+/** Question and auxiliary words that start sentences; some are first names somewhere ("Does Johnson & Johnson ...?"). */
+const SENTENCE_WORDS = new Set(
+  'does do did is are was were can could would should may might must has have had shall what when where who why how which whose please tell show give let make send ask write'.split(' '),
+);
 
 /** Words that make a capitalised run a place, organisation or thing, not a person. */
 const NOT_PERSON_WORDS = new Set(
@@ -28,7 +33,9 @@ const NOT_PERSON_WORDS = new Set(
     'via viale corso piazza calle avenida rue strasse straße platz san santa saint sankt st. fort port cape monte lago rio ' +
     'republic kingdom empire war revolution treaty carta wall gate palace castle temple stadium arena theater theatre opera ' +
     'team club fc united city express mail pay wallet card bank sales support marketing finance design research ' +
-    'whisky whiskey wine beer vodka gin rum').split(' '),
+    'whisky whiskey wine beer vodka gin rum ' +
+    'gare bahnhof hauptbahnhof stazione estación estacion estação estacao dworzec aeroporto aéroport aeropuerto flughafen lotnisko ' +
+    'airport metro subway tube line terminal plaza mall market quarter district perfume fragrance collection edition model series').split(' '),
 );
 
 /** Capitalised words that introduce a name: titles, greetings, German relation nouns, labels. */
@@ -38,31 +45,36 @@ const LEAD_WORDS = new Set(
     'hallo liebe lieber hola querido querida estimado estimada thanks cheers grazie merci danke gracias ' +
     'kollege kollegin nachbar nachbarin freund freundin chef chefin bruder schwester vater mutter mann sohn tochter onkel tante ' +
     'vermieter vermieterin mieter mieterin kunde kundin anwalt anwältin arzt ärztin chefe contact contatto kontakt titular attn ' +
-    'name nome nom nombre buyer seller owner tenant landlord neighbor neighbour colleague friend boss manager coach').split(' '),
+    'name nome nom nombre buyer seller owner tenant landlord neighbor neighbour colleague friend boss manager coach ' +
+    'olá ola oi prezado prezada senhor senhora dona hoi beste geachte heer mevrouw meneer dhr mevr mw ' +
+    'cześć czesc witam witaj szanowny szanowna szanowni pan pani panie panu panem pana panią drogi droga').split(' '),
 );
 
 const GREETING_WORDS =
-  'hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn|to|from|cc|for';
+  'olá|ola|oi|prezad[oa]|senhor|senhora|sr\\.?|sra\\.?|dona|obrigad[oa]|hoi|beste|geachte|heer|mevrouw|meneer|dhr|mevr|mw|cześć|czesc|witam|witaj|dzień dobry|szanown[yai]|drog[ia]|pan|pani|panie|panu|panem|pana|panią|dziękuję|dzięki|hi|hello|hey|dear|ciao|caro|cara|gentile|gentilissim[oa]|salve|salut|bonjour|bonsoir|cher|chère|hallo|liebe|lieber|sehr geehrter?|hola|querid[oa]|estimad[oa]|mr|mrs|ms|miss|mx|dr|prof|sir|madam|sig|sig\\.ra|sigg?\\.|signor|signora|signorina|dott|dott\\.ssa|avv|ing|frau|herr|m|mme|mlle|monsieur|madame|mademoiselle|maître|sr|sra|srta|señor|señora|señorita|don|doña|thanks|thank you|cheers|grazie|merci|danke|gracias|attn';
+/** Words of e-mail headers and addressing ("to", "from", "for"): a cue for full names, and for lone known first names. */
+const HEADER_WORDS = 'to|from|cc|for';
 const INTRODUCTION_WORDS =
-  "my name is|my name's|i am|i'm|im|this is|it's|call me|name:|named|called|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy";
+  "my name is|my name's|i am|i'm|im|this is|it's|its|call me|name:|mi chiamo|il mio nome è|sono|je m['’]appelle|je suis|mon nom est|moi c['’]est|ich heiße|ich heisse|ich bin|mein name ist|me llamo|mi nombre es|soy|sou|sou o|sou a|eu sou|meu nome é|me chamo|chamo-me|ik ben|ik heet|mijn naam is|jestem|nazywam się|mam na imię|to ja";
 const RELATION_NOUNS =
   'neighbou?r|colleague|co-?worker|coworker|friend|boss|manager|landlord|landlady|tenant|roommate|flatmate|wife|husband|partner|fiancée?|son|daughter|brother|sister|mom|mum|mother|dad|father|aunt|uncle|cousin|niece|nephew|grandma|grandmother|grandpa|grandfather|grandson|granddaughter|boyfriend|girlfriend|coach|teacher|tutor|doctor|dentist|therapist|lawyer|attorney|accountant|babysitter|nanny|client|customer|student|employee|hire|assistant|contractor|plumber|electrician|realtor|agent|supervisor|mentor|buyer|seller|owner|guest|patient|kid|child|stepson|stepdaughter|ex|midwife|nurse|caregiver|carer|housekeeper|cleaner|gardener|driver|mechanic|vet|pediatrician|paediatrician|physio|physiotherapist|trainer|instructor|professor|principal|headteacher|pastor|priest|classmate|housemate|spouse|fiance|stepmother|stepfather|stepmom|stepdad|godmother|godfather|grandchild|mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law|recruiter|interviewer|intern|referee|notary|broker|banker|advisor|adviser|consultant|photographer|caterer|planner|neighbours|neighbors|parents|kids|children|friends|colleagues';
 const RELATION_NOUNS_OTHER_LANGS =
-  'vicin[oa]|collega|amic[oa]|capo|fratello|sorella|padre|madre|papà|mamma|marito|moglie|figli[oa]|zi[oa]|cugin[oa]|nonn[oa]|commercialista|avvocato|medico|dottore|proprietari[oa]|inquilin[oa]|cliente|voisin|voisine|collègue|ami|amie|patron|patronne|frère|sœur|soeur|père|mère|mari|femme|fils|fille|oncle|tante|propriétaire|locataire|client|avocat|médecin|nachbar|nachbarin|kollege|kollegin|freund|freundin|chef|chefin|bruder|schwester|vater|mutter|mann|sohn|tochter|onkel|vermieter|vermieterin|mieter|mieterin|kunde|kundin|anwalt|arzt|ärztin|vecin[oa]|compañer[oa]|amig[oa]|jef[ea]|herman[oa]|marido|esposa|espos[oa]|hij[oa]|tí[oa]|prim[oa]|abuel[oa]|casero|casera|abogad[oa]|médico|suegr[oa]|novi[oa]|suocer[oa]|fidanzat[oa]|belle-mère|beau-père|belle-sœur|beau-frère|schwiegermutter|schwiegervater|chefe|cognat[oa]|cuñad[oa]|infermier[ea]|ostetrica|badante|tata|maestr[oa]|professor[ea]|insegnante|allenatore|idraulico|elettricista|inquilini|vicini|colleghi|amici|sage-femme|infirmière|infirmier|nounou|professeur|prof|coiffeur|coiffeuse|plombier|garagiste|pédiatre|dentiste|notaire|enfermer[oa]|niñera|profesor[a]?|entrenador[a]?|fontanero|dentista|pediatra|notario|abogado|contable|gestor[a]?|vecinos|amigos|compañeros';
+  'vicin[oa]|collega|amic[oa]|capo|fratello|sorella|padre|madre|papà|mamma|marito|moglie|figli[oa]|zi[oa]|cugin[oa]|nonn[oa]|commercialista|avvocato|medico|dottore|proprietari[oa]|inquilin[oa]|cliente|voisin|voisine|collègue|ami|amie|patron|patronne|frère|sœur|soeur|père|mère|mari|femme|fils|fille|oncle|tante|propriétaire|locataire|client|avocat|médecin|nachbar|nachbarin|kollege|kollegin|freund|freundin|chef|chefin|bruder|schwester|vater|mutter|mann|sohn|tochter|onkel|vermieter|vermieterin|mieter|mieterin|kunde|kundin|anwalt|arzt|ärztin|vecin[oa]|compañer[oa]|amig[oa]|jef[ea]|herman[oa]|marido|esposa|espos[oa]|hij[oa]|tí[oa]|prim[oa]|abuel[oa]|casero|casera|abogad[oa]|médico|suegr[oa]|novi[oa]|suocer[oa]|fidanzat[oa]|belle-mère|beau-père|belle-sœur|beau-frère|schwiegermutter|schwiegervater|chefe|cognat[oa]|cuñad[oa]|infermier[ea]|ostetrica|badante|tata|maestr[oa]|professor[ea]|insegnante|allenatore|idraulico|elettricista|inquilini|vicini|colleghi|amici|sage-femme|infirmière|infirmier|nounou|professeur|prof|coiffeur|coiffeuse|plombier|garagiste|pédiatre|dentiste|notaire|enfermer[oa]|niñera|profesor[a]?|entrenador[a]?|fontanero|dentista|pediatra|notario|abogado|contable|gestor[a]?|vecinos|amigos|compañeros|vizinh[oa]|colega|chefe|irmã|irmão|pai|mãe|mulher|filh[oa]|av[óô]|sogr[oa]|namorad[oa]|senhorio|senhoria|advogad[oa]|médic[oa]|buurman|buurvrouw|collega|vriend|vriendin|baas|broer|zus|zuster|vader|moeder|man|vrouw|zoon|dochter|oom|neef|nicht|opa|oma|huisbaas|verhuurder|advocaat|dokter|huisarts|leraar|lerares|klant|sąsiad|sąsiadka|sasiad|kolega|koleżanka|przyjaciel|przyjaciółka|szef|szefowa|brat|siostra|ojciec|matka|mama|tata|mąż|żona|syn|córka|wujek|ciocia|babcia|dziadek|teściowa|teść|chłopak|dziewczyna|właściciel|właścicielka|prawnik|lekarz|lekarka|nauczyciel|nauczycielka|klientka';
 const SIGN_OFF_WORDS =
-  'thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos';
+  'cumprimentos|atenciosamente|abraços|abraço|beijos|met vriendelijke groet|vriendelijke groet|hartelijke groet|groeten|groetjes|groet|pozdrawiam|z poważaniem|serdecznie pozdrawiam|pozdrowienia|thanks|thank you|many thanks|cheers|best|regards|best regards|kind regards|warm regards|sincerely|yours|yours truly|love|xoxo|grazie|saluti|cordiali saluti|un saluto|a presto|merci|cordialement|bien à vous|bien cordialement|amitiés|bises|danke|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|vg|gracias|saludos|un saludo|atentamente|abrazos';
 
 const GREETING_OR_TITLE = new RegExp(`(?:^|[\\s"'(«“])(?:${GREETING_WORDS})\\.?,?\\s*$`, 'i');
+const HEADER_BEFORE = new RegExp(`(?:^|[\\s"'(«“])(?:${HEADER_WORDS}):?\\s*$`, 'i');
 const INTRODUCTION = new RegExp(`(?:^|[^\\p{L}'’])(?:${INTRODUCTION_WORDS})\\s*$`, 'iu');
 const RELATION = new RegExp(
   `(?:^|[^\\p{L}])(?:my|our|his|her|their|your|the)\\s+(?:new\\s+|old\\s+|former\\s+|dear\\s+|best\\s+|late\\s+)?(?:${RELATION_NOUNS})\\s*,?\\s*$`,
   'iu',
 );
 const RELATION_OTHER_LANGS = new RegExp(
-  `(?:^|[^\\p{L}])(?:mio|mia|il mio|la mia|al mio|alla mia|del mio|della mia|mon|ma|mes|notre|mein|meine|meinem|meiner|meinen|unser|unsere|mi|mis|nuestro|nuestra)\\s+(?:nuovo\\s+|nuova\\s+)?(?:${RELATION_NOUNS_OTHER_LANGS})\\s*,?\\s*$`,
+  `(?:^|[^\\p{L}])(?:mio|mia|il mio|la mia|al mio|alla mia|del mio|della mia|mon|ma|mes|notre|mein|meine|meinem|meiner|meinen|unser|unsere|mi|mis|nuestro|nuestra|meu|minha|o meu|a minha|nosso|nossa|mijn|onze|ons|mój|moja|moje|mojego|mojej|mojemu|moim|moją|nasz|nasza|naszego|naszej)\\s+(?:nuovo\\s+|nuova\\s+)?(?:${RELATION_NOUNS_OTHER_LANGS})\\s*,?\\s*$`,
   'iu',
 );
-const LABEL = /(?:^|[^\p{L}])(?:name|full name|contact|contatto|nome|nom|nombre|titular|vorname|nachname|kontakt|ansprechpartner|attn|attention|from|to|cc|buyer|seller|owner|tenant|guest|patient|passenger|recipient|sender|signed|firma|signature|employee|customer|client|author)\s*["']?\s*[:=]\s*["']?\s*$/iu;
+const LABEL = /(?:^|[^\p{L}])(?:(?:first|last|given|family|full|display|middle|contact|customer|sender|recipient|user|account|card|holder)[ _-]?name|surname|cognome|prénom|prenom|apellidos?|nazwisko|imię|imie|voornaam|achternaam|sobrenome|naam|name|full name|contact|contatto|nome|nom|nombre|titular|vorname|nachname|kontakt|ansprechpartner|attn|attention|from|to|cc|buyer|seller|owner|tenant|guest|patient|passenger|recipient|sender|signed|firma|signature|employee|customer|client|author)\s*["']?\s*[:=]\s*["']?\s*$/iu;
 
 /** Expands a small alternation ("neighbou?r|vicin[oa]|sig\\.ra") into the words it matches. */
 function expandAlternation(source: string): string[] {
@@ -94,31 +106,53 @@ function expandAlternation(source: string): string[] {
  * Last words of every strong cue. A run whose preceding word is not one of these (and that has no
  * ':' '=' or line break before it) cannot match any strong-cue regex, so those regexes are skipped.
  */
-const CUE_TAIL_WORDS: ReadonlySet<string> = new Set(
-  [GREETING_WORDS, INTRODUCTION_WORDS, RELATION_NOUNS, RELATION_NOUNS_OTHER_LANGS, SIGN_OFF_WORDS]
-    .flatMap(expandAlternation)
-    .map((phrase) => phrase.slice(phrase.lastIndexOf(' ') + 1).toLowerCase()),
-);
+// Which kind of cue a tail word can end: only the regexes of that kind are tried.
+const CUE_PUNCT = 1;
+const CUE_GREETING = 2;
+const CUE_INTRODUCTION = 4;
+const CUE_RELATION = 8;
+const CUE_SIGN_OFF = 16;
+const CUE_HEADER = 32;
 
-function mayHaveStrongCue(text: string, start: number): boolean {
+const CUE_TAIL_WORDS: ReadonlyMap<string, number> = (() => {
+  const map = new Map<string, number>();
+  const add = (source: string, kind: number): void => {
+    for (const phrase of expandAlternation(source)) {
+      const tail = phrase.slice(phrase.lastIndexOf(' ') + 1).toLowerCase();
+      map.set(tail, (map.get(tail) ?? 0) | kind);
+    }
+  };
+  add(GREETING_WORDS, CUE_GREETING);
+  add(INTRODUCTION_WORDS, CUE_INTRODUCTION);
+  add(RELATION_NOUNS, CUE_RELATION);
+  add(RELATION_NOUNS_OTHER_LANGS, CUE_RELATION);
+  add(SIGN_OFF_WORDS, CUE_SIGN_OFF);
+  add(HEADER_WORDS, CUE_HEADER);
+  return map;
+})();
+
+/** The kinds of strong cue that may end right before `start` (CUE_* bits; 0: none can). */
+function mayHaveStrongCue(text: string, start: number): number {
   let i = start;
   const floor = Math.max(0, start - 8);
   while (i > floor) {
     const c = text.charCodeAt(i - 1);
-    if (c === 10 || c === 58 || c === 61 || c === 45 || c === 0x2013 || c === 0x2014) return true; // \n : = - – —
+    if (c === 10 || c === 58 || c === 61 || c === 45 || c === 0x2013 || c === 0x2014) return CUE_PUNCT | CUE_SIGN_OFF; // \n : = - – —
     if (c === 32 || c === 9 || c === 13 || c === 44 || c === 34 || c === 39 || c === 40 || c === 0xab || c === 0x201c) i--;
     else break;
   }
   let j = i;
   const wordFloor = Math.max(0, i - 24);
-  while (j > wordFloor && /[\p{L}'’.]/u.test(text.charAt(j - 1))) j--;
-  if (j === i) return false;
+  while (j > wordFloor && isWordCharCode(text.charCodeAt(j - 1), 46)) j--;
+  if (j === i) return 0;
   let word = text.slice(j, i).toLowerCase().replace(/’/g, "'");
-  if (CUE_TAIL_WORDS.has(word)) return true;
+  let kinds = CUE_TAIL_WORDS.get(word) ?? 0;
+  if (kinds) return kinds;
   while (word.endsWith('.')) word = word.slice(0, -1);
-  if (CUE_TAIL_WORDS.has(word)) return true;
+  kinds = CUE_TAIL_WORDS.get(word) ?? 0;
+  if (kinds) return kinds;
   const dot = word.lastIndexOf('.');
-  return dot !== -1 && CUE_TAIL_WORDS.has(word.slice(dot + 1));
+  return dot === -1 ? 0 : (CUE_TAIL_WORDS.get(word.slice(dot + 1)) ?? 0);
 }
 
 const WEAK_CUE_BEFORE =
@@ -126,20 +160,75 @@ const WEAK_CUE_BEFORE =
 const PUBLIC_CUE_BEFORE =
   /(?:who (?:was|is|were)|chi (?:era|è|fu)|qui (?:était|est|fut)|wer (?:war|ist)|quién (?:fue|era|es)|quotes? (?:by|from)|books? by|novels? by|poems? by|songs? by|works? (?:by|of)|biography of|life of|paintings? by|theory of|according to|written by|directed by|composed by|painted by)\s*$/i;
 const SIGNATURE_BEFORE = new RegExp(
-  `(?:(?:thanks|thank you|cheers|regards|sincerely|yours|love|grazie|saluti|merci|cordialement|amitiés|danke|grüße|gracias|saludos|atentamente|abrazos)[^\\n]{0,40}\\n\\s*$)|(?:${SIGN_OFF_WORDS}|-|—|–)[,!.]?\\s*\\n?\\s*$`,
+  `(?:(?:thanks|thank you|cheers|regards|sincerely|yours|love|grazie|saluti|merci|cordialement|amitiés|danke|grüße|gracias|saludos|atentamente|abrazos|cumprimentos|atenciosamente|groet|groeten|pozdrawiam|poważaniem)[^\\n]{0,40}\\n\\s*$)|(?:${SIGN_OFF_WORDS}|-|—|–)[,!.]?\\s*\\n?\\s*$`,
   'i',
 );
 
 /** Sentence starts that ask about something (not a writing task about one's own contacts). */
 const QUESTION_START =
-  /^[\s"'«“¿¡*(-]*(?:who|whom|whose|what|why|when|where|which|how|was|is|did|were|does|do|are|has|had|chi|che|cosa|perché|perche|qual[ei]?|quando|dove|come|quant[oiae]|era|è|fu|qui|que|quoi|quel|quelle|quels|quelles|pourquoi|quand|où|comment|combien|est-ce|wer|warum|wann|wo|wie|welche[rsnm]?|ist|hat|hatte|war|sind|quién|quien|quiénes|qué|por qué|porque|cuál|cual|cuándo|dónde|cómo|cuánt[oa]s?|fue|es)(?![\p{L}])/iu;
+  /^[\s"'«“¿¡*(-]*(?:who|whom|whose|what|why|when|where|which|how|was|is|did|were|does|do|are|has|had|chi|che|cosa|perché|perche|qual[ei]?|quando|dove|come|quant[oiae]|era|è|fu|qui|que|quoi|quel|quelle|quels|quelles|pourquoi|quand|où|comment|combien|est-ce|wer|warum|wann|wo|wie|welche[rsnm]?|ist|hat|hatte|war|sind|quién|quien|quiénes|qué|por qué|porque|cuál|cual|cuándo|dónde|cómo|cuánt[oa]s?|fue|es|kto|kim|co|czy|dlaczego|jak|gdzie|kiedy|ile|który|która|które|wie|wat|waarom|wanneer|waar|hoe|welke|wat is|quem|quando|onde|porquê|por que|qual|quais|foi|era)(?![\p{L}])/iu;
+/** English "I" (case-sensitive: Polish and Catalan "i" is "and"). */
+const PERSONAL_I = /(?<![\p{L}])I(?![\p{L}])/u;
 /** First/second person or relation words that make a sentence about the writer's own life. */
 const PERSONAL_MARKER =
-  /(?<![\p{L}])(?:i|i'm|i've|i'd|me|my|mine|we|our|us|your|mio|mia|miei|mie|mi|io|noi|nostr[oaie]|ho|sono|je|j['’]\p{L}*|moi|mon|ma|mes|nous|notre|nos|ich|mich|mir|mein\p{L}*|wir|uns|unser\p{L}*|yo|mis|nuestr[oa]s?|tengo|soy|friend|colleague|neighbou?r|boss|client|customer|landlord|tenant|wife|husband|son|daughter|mom|mum|dad|brother|sister)(?![\p{L}])/iu;
+  /(?<![\p{L}])(?:i (?:am|was|have|had|need|want|met|know|think|can|will|would|live)|i'm|i've|i'd|me|my|mine|we|our|us|your|mio|mia|miei|mie|mi|io|noi|nostr[oaie]|ho|sono|je|j['’]\p{L}*|moi|mon|ma|mes|nous|notre|nos|ich|mich|mir|mein\p{L}*|wir|uns|unser\p{L}*|yo|mis|nuestr[oa]s?|tengo|soy|eu|meu|minha|nós|ik|mijn|wij|ons|onze|ja|mój|moja|mnie|mi|nasz|nasza|friend|colleague|neighbou?r|boss|client|customer|landlord|tenant|wife|husband|son|daughter|mom|mum|dad|brother|sister)(?![\p{L}])/iu;
 
 function lower(token: string): string {
   return token.toLowerCase();
 }
+
+const NAME_BITS = IS_FIRST | IS_SURNAME | IS_ANY_NAME;
+
+// Polish declines names: "z Markiem Wiśniewskim", "do Anny Nowakowskiej", "Pani Agnieszce". These
+// endings map an inflected form back to the forms the lexicons hold (tried in order).
+const POLISH_ENDINGS: readonly [string, readonly string[]][] = [
+  ['skiego', ['ski']], ['skiemu', ['ski']], ['skim', ['ski', 'ska']], ['ską', ['ska']], ['skiej', ['ska']],
+  ['ckiego', ['cki']], ['ckiemu', ['cki']], ['ckim', ['cki', 'cka']], ['cką', ['cka']], ['ckiej', ['cka']],
+  ['dzkiego', ['dzki']], ['dzkim', ['dzki']], ['iem', ['', 'ek']], ['em', ['']], ['owi', ['']], ['ie', ['a', '']],
+  ['ce', ['ka']], ['dze', ['ga']], ['rze', ['ra', 'r']], ['cie', ['ta']], ['ę', ['a']], ['ą', ['a']], ['y', ['a']],
+  ['i', ['ia', 'a']], ['o', ['a']], ['u', ['']], ['a', ['', 'ek']],
+];
+
+/** Lexicon flags of a token, also for Polish case forms of names the lexicons know. */
+function nameFlags(key: string, polish: boolean): number {
+  const flags = wordFlags(key);
+  if (!polish || flags & (NAME_BITS | IS_COMMON) || key.length < 4) return flags;
+  for (const [ending, bases] of POLISH_ENDINGS) {
+    if (!key.endsWith(ending)) continue;
+    const stem = key.slice(0, key.length - ending.length);
+    if (stem.length < 3) continue;
+    for (const base of bases) {
+      const f = wordFlags(stem + base);
+      if (f & NAME_BITS && !(f & IS_COMMON)) return f & NAME_BITS;
+    }
+  }
+  return flags;
+}
+
+// A verb of contact right before a lone capitalised name: "ask Will if ...", "Text Rose that ...".
+const CONTACT_VERB_BEFORE =
+  /(?:^|[^\p{L}])(?:ask|tell|text|call|email|e-mail|ping|remind|invite|thank|meet|message|cc|dm|ring|pay|assign(?:ed)? (?:it )?to|chiedi a|scrivi a|chiama|di' a|demande à|appelle|écris à|frag|sag|schreib|ruf|pregunta a|llama a|escribe a|dile a|pergunta a|liga para|liga à|vraag|bel|zapytaj|zadzwoń do|napisz do)\s+$/iu;
+// Weaker: prepositions and conjunctions; counts only for names that are not also words.
+const WEAK_VERB_BEFORE = /(?:^|[^\p{L}])(?:with|from|and|or|to|for|con|avec|mit|und|et|e|y|ou|en|i|z|ze|dla|od)\s+$/iu;
+// A verb of speech or action right after: "what Dmitri said", "Priya wants ...".
+const SPEECH_VERB_AFTER =
+  /^\s+(?:said|says|told|asked|wants|wanted|wrote|writes|mentioned|replied|thinks|thought|called|emailed|texted|sent|suggested|agreed|needs|needed|promised|is coming|sagt|meinte|hat gesagt|dice|ha detto|dit|a dit|dijo|disse|zei|powiedział|powiedziała|napisał|napisała)(?![\p{L}])/iu;
+
+/** A lone name mid-sentence with a verb of contact before it (or, `weakToo`, a preposition, or speech after). */
+function verbCue(text: string, start: number, end: number, weakToo: boolean): boolean {
+  // Mid-sentence: a space, and a letter or comma before it (not a sentence end or line start).
+  if (start < 2 || text.charCodeAt(start - 1) !== 32) return false;
+  const previous = text.charAt(start - 2);
+  if (previous !== ',' && previous.toLowerCase() === previous.toUpperCase()) return false;
+  const before = text.slice(Math.max(0, start - 24), start);
+  if (CONTACT_VERB_BEFORE.test(before)) return true;
+  if (!weakToo) return false;
+  return SPEECH_VERB_AFTER.test(text.slice(end, end + 24)) || (WEAK_VERB_BEFORE.test(before) && /^\s*(?:[,.!?;:)]|(?:and|or|i|y|e|et|und|en|oder|ou|o|lub|albo)\s|$)/.test(text.slice(end, end + 7)));
+}
+
+/** The word after the run names a place or thing: "Regent's Park", "Kennedy Airport", "Ford Mustang". */
+const WORD_AFTER = /^(?:['’]s)? (\p{L}+)/u;
+const THE_BEFORE = /(?:^|[^\p{L}])the\s+$/iu;
 
 function firstScoreOf(key: string, flags: number): number {
   if (flags & IS_FIRST) return 2;
@@ -224,15 +313,35 @@ interface Context {
   borderline: Span[];
   /** Persons found in this text (to check list neighbours). */
   found: Span[];
+  /** The text may be Polish (its letters or function words): case forms of names are looked up. Set on first need. */
+  polish: boolean | undefined;
 }
+
+const POLISH_HINT = /[ąćęłńśźżĄĆĘŁŃŚŹŻ]|(?<![a-zA-Z])(?:z|ze|dla|pani|Pani|pan|Pan|panem|panu|jest|oraz|proszę)(?![a-zA-Z])/;
 
 // What separates items of a list: commas, "and" in five languages, bullets, line breaks.
 const LIST_GAP = /^(?:\s*(?:,|;|\/|&|·|\||and|und|et|e|y|o|or|oder|ou)\s*)+$|^\s*\n\s*(?:[-*•]\s*|\d+[.)]\s*)?$/;
 
+/** Index of the first span in `sorted` (by start) that starts at or after `pos`. */
+function firstAtOrAfter(sorted: readonly Span[], pos: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.start ?? 0) < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** `found` sorted by start; only the spans next to the candidate are looked at (no scan of all). */
 function inNameList(text: string, candidate: Span, found: readonly Span[]): boolean {
-  for (const f of found) {
-    if (f.end <= candidate.start && candidate.start - f.end <= 12 && LIST_GAP.test(text.slice(f.end, candidate.start))) return true;
-    if (f.start >= candidate.end && f.start - candidate.end <= 12 && LIST_GAP.test(text.slice(candidate.end, f.start))) return true;
+  const next = firstAtOrAfter(found, candidate.end);
+  const f = found[next];
+  if (f && f.start - candidate.end <= 12 && LIST_GAP.test(text.slice(candidate.end, f.start))) return true;
+  for (let i = Math.min(next, found.length) - 1; i >= 0 && i >= next - 4; i--) {
+    const g = found[i]!;
+    if (g.end <= candidate.start && candidate.start - g.end <= 12 && LIST_GAP.test(text.slice(g.end, candidate.start))) return true;
   }
   // Line-structured lists ("Name, Role, Email" per line): the previous or next line starts with a name.
   if (!atLineStart(text, candidate.start)) return false;
@@ -240,11 +349,9 @@ function inNameList(text: string, candidate: Span, found: readonly Span[]): bool
   const prevLineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
   const nextLineBreak = text.indexOf('\n', candidate.end);
   const nextLineStart = nextLineBreak === -1 ? -1 : nextLineBreak + 1;
-  for (const f of found) {
-    if (lineStart > 0 && f.start === firstNonSpace(text, prevLineStart)) return true;
-    if (nextLineStart > 0 && f.start === firstNonSpace(text, nextLineStart)) return true;
-  }
-  return false;
+  const startsAt = (pos: number): boolean => found[firstAtOrAfter(found, pos)]?.start === pos;
+  if (lineStart > 0 && startsAt(firstNonSpace(text, prevLineStart))) return true;
+  return nextLineStart > 0 && startsAt(firstNonSpace(text, nextLineStart));
 }
 
 function atLineStart(text: string, pos: number): boolean {
@@ -278,7 +385,7 @@ function possessiveNounBefore(text: string, start: number): boolean {
   while (i > floor && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 44)) i--;
   for (let words = 0; words < 3 && i > floor; words++) {
     let j = i;
-    while (j > floor && /[\p{L}'’-]/u.test(text.charAt(j - 1))) j--;
+    while (j > floor && isWordCharCode(text.charCodeAt(j - 1), 45)) j--;
     if (j === i) return false;
     const word = text.slice(j, i);
     const key = word.toLowerCase();
@@ -300,13 +407,19 @@ const NOT_NOUNS: ReadonlySet<string> = new Set(
 
 /** Cue strength of "our midwife, X": counts for multi-word names, and for one known first name. */
 const POSSESSIVE_CUE = 0.5;
+/** Cue strength of "to X", "from X", "for X": the same, so "from Langfuse" is not a person. */
+const HEADER_CUE = 0.75;
 
 function strongCueBefore(text: string, start: number, end: number): number {
-  if (!mayHaveStrongCue(text, start)) return possessiveNounBefore(text, start) ? POSSESSIVE_CUE : 0;
+  const kinds = mayHaveStrongCue(text, start);
+  if (kinds === 0) return possessiveNounBefore(text, start) ? POSSESSIVE_CUE : 0;
   const before = text.slice(Math.max(0, start - 48), start);
-  if (INTRODUCTION.test(before) || RELATION.test(before) || RELATION_OTHER_LANGS.test(before) || LABEL.test(before)) return 2;
-  if (GREETING_OR_TITLE.test(before)) return 1;
-  return SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)) ? 1 : 0;
+  if (kinds & CUE_INTRODUCTION && INTRODUCTION.test(before)) return 2;
+  if (kinds & CUE_RELATION && (RELATION.test(before) || RELATION_OTHER_LANGS.test(before))) return 2;
+  if (kinds & CUE_PUNCT && LABEL.test(before)) return 2;
+  if (kinds & CUE_GREETING && GREETING_OR_TITLE.test(before)) return 1;
+  if (kinds & CUE_HEADER && HEADER_BEFORE.test(before)) return HEADER_CUE;
+  return kinds & (CUE_SIGN_OFF | CUE_PUNCT) && SIGNATURE_BEFORE.test(before) && /^\s*(?:\n|$)/.test(text.slice(end, end + 2)) ? 1 : 0;
 }
 
 /** The run sits in a question about something, with no first-person words and no contact data. */
@@ -328,8 +441,10 @@ function impersonalQuestion(ctx: Context, start: number, end: number): boolean {
     if (c === 46 && (to + 1 >= text.length || text.charCodeAt(to + 1) === 32 || text.charCodeAt(to + 1) === 10)) break;
     to++;
   }
-  if (!QUESTION_START.test(text.slice(from, start))) return false;
-  return !PERSONAL_MARKER.test(text.slice(from, to));
+  const clause = text.slice(from, start);
+  if (!QUESTION_START.test(clause) && !QUESTION_START.test(clause.slice(clause.lastIndexOf(',') + 1))) return false;
+  const sentence = text.slice(from, to);
+  return !PERSONAL_MARKER.test(sentence) && !PERSONAL_I.test(sentence);
 }
 
 function nameInEmail(ctx: Context, tokens: readonly string[]): boolean {
@@ -349,16 +464,24 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   // without a lexicon lookup (the lexicon maps are large and slow to probe).
   if (n === 1) {
     const start = run.starts[0] ?? 0;
-    if (!mayHaveStrongCue(text, start) && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens)) return;
+    if (mayHaveStrongCue(text, start) === 0 && !possessiveNounBefore(text, start) && !nameInEmail(ctx, run.tokens) && !verbCue(text, start, run.ends[0] ?? start, true)) return;
   }
   const keys: string[] = new Array<string>(n);
   const flags: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const key = lower(run.tokens[i] ?? '');
     keys[i] = key;
-    flags[i] = wordFlags(key);
+    flags[i] = nameFlags(key, (ctx.polish ??= POLISH_HINT.test(text)));
   }
   let first = 0;
+  // "Podziękuj Pani Agnieszce", "Bitte Frau Lindqvist": a title inside the run starts the name;
+  // the words before it (verbs at the sentence start, unknown to the word lists) are context.
+  for (let i = n - 2; i >= 1; i--) {
+    if (LEAD_WORDS.has(keys[i] ?? '')) {
+      first = i;
+      break;
+    }
+  }
   // Leading sentence words ("Please", "Write", "Hi", "Text") are context, not part of a name.
   while (first < n) {
     const key = keys[first] ?? '';
@@ -372,8 +495,14 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
       const nameLike = (f & (IS_FIRST | IS_ANY_NAME)) !== 0;
       // "Li Na Huang", "Will Turner": a common word that is also a name stays when a surname
       // follows or a strong cue ("I'm", "my colleague") stands right before it.
-      if (nameLike && first + 1 < n && ((flags[first + 1] ?? 0) & IS_SURNAME) !== 0) break;
+      if (nameLike && first + 1 < n && ((flags[first + 1] ?? 0) & IS_SURNAME) !== 0 && !SENTENCE_WORDS.has(key)) break;
       if (nameLike && first + 1 < n && strongCueBefore(text, run.starts[first] ?? 0, run.ends[n - 1] ?? 0) > 0) break;
+      // A lone first name that is also a word ("my sister Joy", "ask Will if"): a relation,
+      // an introduction or a verb of contact right before it.
+      if (first === n - 1 && f & IS_FIRST) {
+        const at = run.starts[first] ?? 0;
+        if (strongCueBefore(text, at, run.ends[first] ?? at) === 2 || verbCue(text, at, run.ends[first] ?? at, false)) break;
+      }
       first++;
       continue;
     }
@@ -392,12 +521,16 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
   const tailFlags = flags[n - 1] ?? 0;
   // Lexicon score first: most runs (sentence-initial words) are decided without looking at context.
   let score: number;
+  const wordAfter = WORD_AFTER.exec(text.slice(end, end + 24));
+  if (wordAfter && NOT_PERSON_WORDS.has((wordAfter[1] ?? '').toLowerCase())) return;
   if (count === 1) {
-    if (headFlags & IS_COMMON) return;
+    if (headFlags & IS_COMMON && !(headFlags & IS_FIRST)) return;
     score = Math.max(firstScoreOf(headKey, headFlags), lastScoreOf(headKey, headFlags));
     if (score < 1) return;
   } else {
     score = firstScoreOf(headKey, headFlags) + lastScoreOf(tailKey, tailFlags);
+    // Family name first ("Tanaka Hiroshi", "Nguyen An").
+    if (count === 2 && headFlags & IS_SURNAME) score = Math.max(score, 2 + firstScoreOf(tailKey, tailFlags));
     if (headFlags & IS_COMMON) score -= 1;
     if (tailFlags & IS_COMMON) score -= 1;
     for (let i = first + 1; i < n - 1; i++) {
@@ -409,9 +542,14 @@ function judgeRun(ctx: Context, run: Run, depth = 0): void {
 
   const before = text.slice(Math.max(0, start - 48), start);
   const tokens = first === 0 ? run.tokens : run.tokens.slice(first);
-  const cue = nameInEmail(ctx, tokens) ? 2 : strongCueBefore(text, start, end);
+  let cue = nameInEmail(ctx, tokens) ? 2 : strongCueBefore(text, start, end);
+  if (cue < 2 && THE_BEFORE.test(before)) return; // "the Marie Claire perfume", "the Ford Mustang"
   if (count === 1) {
-    if (cue === 0 || (cue === POSSESSIVE_CUE && (headFlags & IS_FIRST) === 0)) return; // "my app Duolingo"
+    // "Text Rose ...": you text a private person (even one whose name is a public title).
+    if (cue === 0 && headFlags & IS_FIRST) cue = verbCue(text, start, end, false) ? 2 : verbCue(text, start, end, (headFlags & IS_COMMON) === 0) ? 1 : 0;
+    if (cue === 0 || ((cue === POSSESSIVE_CUE || cue === HEADER_CUE) && (headFlags & IS_FIRST) === 0)) return; // "my app Duolingo"
+    if (headFlags & IS_COMMON && cue < 2 && !verbCue(text, start, end, false)) return;
+    if (cue === 1 && impersonalQuestion(ctx, start, end)) return; // "why does Mr Darcy ...?"
   } else {
     if (cue > 0) score += 2;
     else if (impersonalQuestion(ctx, start, end)) return; // "Who painted ..., X or Y?"
@@ -451,19 +589,28 @@ function nearbyContact(ctx: Context, pos: number): boolean {
 
 // Casual chat: "my friend kwame asante", "i'm giulia rossi", "mi chiamo marco". The words after a
 // relation or introduction are names only if the lexicons say so and they are not common words.
+// Only words that can start a cue: "il mio" and "o meu" are found from "mio" and "meu".
+const LOWER_CASE_POSSESSIVES =
+  "my|our|mio|mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|meu|minha|mijn|onze|mój|moja|mojego|mojej|moim|moją";
+const LOWER_CASE_INTRODUCTIONS =
+  "my name is|name is|i'm|i am|im|it's|its|it is|this is|mi chiamo|sono|je m'appelle|je suis|ich heiße|ich heisse|ich bin|me llamo|soy|me chamo|sou|ik ben|ik heet|jestem|nazywam się|hi|hey|hello|ciao|hola|cześć|czesc|olá|ola|oi|hoi|hallo|salut|bonjour";
 const LOWER_CASE_CUE = new RegExp(
-  `(?:(?:my|our|mio|mia|il mio|la mia|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra)\\s+(?:${RELATION_NOUNS}|${RELATION_NOUNS_OTHER_LANGS})|my name is|i'm|i am|mi chiamo|je m'appelle|je suis|ich heiße|ich heisse|me llamo|soy)\\s*,?\\s+(\\p{Ll}[\\p{Ll}'-]{1,30})(?:\\s+(\\p{Ll}[\\p{Ll}'-]{1,30}))?`,
+  `(?:(?:${LOWER_CASE_POSSESSIVES})\\s+(?:${RELATION_NOUNS}|${RELATION_NOUNS_OTHER_LANGS})|${LOWER_CASE_INTRODUCTIONS})\\s*,?\\s+(\\p{Ll}[\\p{Ll}'-]{1,30})(?:\\s+(\\p{Ll}[\\p{Ll}'-]{1,30}))?`,
   'dyiu',
 );
-// Where LOWER_CASE_CUE can start: a possessive or introduction word at a word boundary.
-const LOWER_CASE_CUE_START = /(?<![\p{L}'])(?:my|our|mio|mia|il|la|mon|ma|mein|meine|meinem|meiner|mi|nuestro|nuestra|i'm|i am|je|ich|me|soy) /giu;
+// Where LOWER_CASE_CUE can start: a possessive, introduction or greeting word at a word boundary.
+// Matched on the lower-cased text without the i and u flags (much faster; Latin letters only in the look-behind).
+const LOWER_CASE_CUE_START = new RegExp(
+  `(?<![a-z0-9'\\u00c0-\\u024f])${wordTrie([...new Set(`${LOWER_CASE_POSSESSIVES}|${LOWER_CASE_INTRODUCTIONS}`.split('|'))])}[ ,]`,
+  'g',
+);
 
 function isPlainLowerCase(word: string): boolean {
   return word === word.toLowerCase();
 }
 
-function detectLowerCaseNames(text: string, found: Span[]): void {
-  for (const at of execAll(LOWER_CASE_CUE_START, text)) {
+function detectLowerCaseNames(text: string, lower: string, found: Span[]): void {
+  for (const at of execAll(LOWER_CASE_CUE_START, lower)) {
     LOWER_CASE_CUE.lastIndex = at.index;
     const m = LOWER_CASE_CUE.exec(text);
     if (m === null) continue;
@@ -486,7 +633,55 @@ function detectLowerCaseNames(text: string, found: Span[]): void {
   }
 }
 
-export function detectPersons(text: string, out: Span[], contactSpans: readonly Span[]): void {
+// Names typed in capitals ("CUSTOMER: MARIA KONSTANTINIDOU", "DR. ADAEZE OKAFOR"): 2-4 words in
+// capitals, optionally after a title and with particles between. They are judged like title-case
+// runs, from the lexicons, so acronyms and shouted sentences ("HTTP API", "NOT FOUND") stay.
+const CAPS_RUN =
+  /(?<![\p{L}\p{N}_@./-])(?:(?:DEAR|HI|HELLO|DR|MR|MRS|MS|MISS|PROF|HERR|FRAU|SIG|SR|SRA|MME|M)\.? ){0,2}\p{Lu}[\p{Lu}'’-]+(?:\.? (?:(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN) )*\p{Lu}[\p{Lu}'’-]+){1,3}(?![\p{L}\p{N}_@])/gu;
+const CAPS_PRECHECK = /\p{Lu}{2}[\p{Lu}'’-]* \p{Lu}{2}/u;
+const CAPS_PARTICLE = /^(?:VAN|DE|DA|DI|DEL|DOS|DAS|VON|DER|DEN|LA|LE|BIN|AL|EL|TER|TEN)$/;
+
+function titleCase(word: string): string {
+  return word.charAt(0) + word.slice(1).toLowerCase();
+}
+
+function detectCapitalisedNames(ctx: Context): void {
+  if (!CAPS_PRECHECK.test(ctx.text)) return;
+  for (const m of execAll(CAPS_RUN, ctx.text)) {
+    const run: Run = { tokens: [], starts: [], ends: [] };
+    const word = /[^ ]+/g;
+    let w: RegExpExecArray | null;
+    while ((w = word.exec(m[0])) !== null) {
+      const raw = w[0].replace(/\.$/, '');
+      if (run.tokens.length > 0 && CAPS_PARTICLE.test(raw)) continue;
+      run.tokens.push(titleCase(raw));
+      run.starts.push(m.index + w.index);
+      run.ends.push(m.index + w.index + raw.length);
+    }
+    if (run.tokens.length >= 2) judgeRun(ctx, run);
+  }
+}
+
+// Japanese names with an honorific: 山田 太郎 様, 佐藤さん. Words for groups of people are not names.
+const JAPANESE_HONORIFIC_NAME = /(?<![\p{Script=Han}])(\p{Script=Han}{1,4}(?:[ 　]?\p{Script=Han}{1,3})?)[ 　]?(?:様|さん|さま|殿|先生|氏|くん|ちゃん)/gu;
+const NOT_JAPANESE_NAMES = new Set(['顧客', '客', '患者', '皆', '会員', '利用者', '担当者', '担当', '神', '王', '奥', '旦那', '先輩', '後輩', '社長', '部長', '課長']);
+
+function detectJapaneseNames(text: string, found: Span[]): void {
+  if (!/[様さ殿先氏くち]/.test(text)) return;
+  for (const m of execAll(JAPANESE_HONORIFIC_NAME, text)) {
+    const name = m[1] ?? '';
+    if (name.replace(/[ 　]/g, '').length < 2 || NOT_JAPANESE_NAMES.has(name)) continue;
+    found.push({ start: m.index, end: m.index + name.length, type: 'PERSON' });
+  }
+}
+
+/**
+ * `cjk`: kana and CJK ideographs in `text`; `capsPairs`: places where two words in capitals follow
+ * each other, `polish`: Polish letters in it (see textStats); `lower`: `text` lower-cased, same length.
+ */
+export function detectPersons(
+  text: string, out: Span[], contactSpans: readonly Span[], cjk = 1, lower = lowerSameLength(text), capsPairs = 1, polish?: boolean,
+): void {
   const emailLocals: string[] = [];
   for (const s of contactSpans) {
     if (s.type !== 'EMAIL') continue;
@@ -494,9 +689,11 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
     emailLocals.push(foldKey(email.slice(0, email.indexOf('@')).toLowerCase()));
   }
   const found: Span[] = [];
-  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found };
+  const ctx: Context = { text, contacts: contactSpans, emailLocals, borderline: [], found, polish };
   let run: Run | null = null;
-  for (const m of execAll(TOKEN, text)) {
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN.exec(text)) !== null) {
     const token = m[0];
     const start = m.index;
     if (run) {
@@ -512,9 +709,12 @@ export function detectPersons(text: string, out: Span[], contactSpans: readonly 
     run = { tokens: [token], starts: [start], ends: [start + token.length] };
   }
   if (run) judgeRun(ctx, run);
+  if (capsPairs > 0) detectCapitalisedNames(ctx);
+  if (cjk > 0) detectJapaneseNames(text, found);
   if (ctx.borderline.length > 0 && found.length > 0) {
-    for (const candidate of ctx.borderline) if (inNameList(text, candidate, found)) found.push(candidate);
+    const sorted = [...found].sort((a, b) => a.start - b.start);
+    for (const candidate of ctx.borderline) if (inNameList(text, candidate, sorted)) found.push(candidate);
   }
-  detectLowerCaseNames(text, found);
+  detectLowerCaseNames(text, lower, found);
   for (const span of found) out.push(span);
 }

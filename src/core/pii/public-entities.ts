@@ -80,5 +80,9 @@ export const EXTRA_COMMON_WORDS: readonly string[] = (
   'hi hello hey dear thanks thank cheers regards best kind warm ciao salve caro cara gentile grazie saluti cordiali salut bonjour bonsoir cher chère merci cordialement hallo liebe lieber danke grüße hola querido querida estimado estimada gracias saludos atentamente ' +
   'please write draft send reply rewrite translate summarize summarise explain convert compute calculate help fix check review make create generate give list tell show find turn format reformat proofread polish compose remind plan add set ask call text email forward edit sort alphabetize' +
   ' scrivi scrivere traduci riassumi spiega aiutami puoi potresti manda invia écris écrire traduis résume explique aide peux pouvez envoie schreib schreibe übersetze erkläre hilf kannst könntest sende escribe escribir traduce resume explica ayuda puedes podrías envía redacta ' +
-  'assistant user admin system bot model chatgpt claude gemini copilot'
+  'assistant user admin system bot model chatgpt claude gemini copilot ' +
+  // greetings' second words and terms of endearment ("ciao bella", "hola amigo")
+  'bella bello belli belle amore tesoro ragazzi ragazze tutti amici amica amico amigo amiga amigos amigas chicos chicas guapa guapo cariño ' +
+  'chérie chéri ami amie mec copain copine schatz liebling leute zusammen querida querido meninos meninas pessoal gente galera ' +
+  'jongens allemaal kochanie kochani wszystkim'
 ).split(' ').filter((w) => w.length > 0);

@@ -28,7 +28,8 @@ const SHAPES: readonly { precheck: RegExp; pattern: RegExp }[] = [
   { precheck: new RegExp(`(?:${STREET_FIRST_WORDS}) `), pattern: new RegExp(STREET_FIRST, 'gu') },
   { precheck: /\d(?: ?(?:bis|ter))?,? (?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours) /i, pattern: new RegExp(NUMBER_FIRST_FR, 'gu') },
   {
-    precheck: /(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|gata|gatan|gate|vej|vägen|veien|straat|laan|gracht|plein|steeg|kade|singel|utca|ulica|katu|tie) \d/i,
+    // " <digit>" first (cheap), then a look-behind for the word before it.
+    precheck: /(?= \d)(?<=(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|gata|gatan|gate|vej|vägen|veien|straat|laan|gracht|plein|steeg|kade|singel|utca|ulica|katu|tie))/i,
     pattern: new RegExp(`${SUFFIX_STREET}|${TWO_WORD_GERMAN}`, 'gu'),
   },
 ];
@@ -68,10 +69,10 @@ function eitherCase(words: string): string {
 // four per-shape prechecks (two of them case-insensitive) run only for the few that pass.
 const ANY_SHAPE = new RegExp(
   [
-    ` (?:${STREET_TYPES})\\b`,
+    ` (?=[A-Z])(?:${STREET_TYPES})\\b`,
     `(?:${STREET_FIRST_WORDS}) `,
     `\\d(?: ?(?:bis|ter))?,? (?:${eitherCase('rue|avenue|av\\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours')}) `,
-    `(?:${eitherCase('straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|gata|gatan|gate|vej|vägen|veien|straat|laan|gracht|plein|steeg|kade|singel|utca|ulica|katu|tie')}) \\d`,
+    `(?= \\d)(?<=(?:${eitherCase('straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|gata|gatan|gate|vej|vägen|veien|straat|laan|gracht|plein|steeg|kade|singel|utca|ulica|katu|tie')}))`,
   ].join('|'),
 );
 

@@ -4,17 +4,23 @@
 import type { FeedbackActionCommand, FeedbackCommand, InteractionCommand, TagUpdateCommand } from '../commands.js';
 import type { FieldError } from '../errors.js';
 import { FEEDBACK_SLUGS, type FeedbackSlug, type Message, type Trace } from '../model.js';
-import { parseTimestamp } from '../time.js';
+import { outsideWindow, parseTimestamp, type TimeWindow } from '../time.js';
 import type { FeedbackBody, InteractionBody, TagsBody, TraceConversationBody, WireFeedbackAction, WireInteraction, WireMessage, WireTrace } from './schemas.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const SLUGS: ReadonlySet<string> = new Set(FEEDBACK_SLUGS);
 
-function checkTimestamp(value: unknown, pointer: string, errors: FieldError[]): number | null {
+/** Parses a timestamp field; an unparsable one, or one outside `window`, is listed in `errors`. */
+function checkTimestamp(value: unknown, pointer: string, errors: FieldError[], window: TimeWindow): number | null {
   if (typeof value !== 'string') return null;
   const time = parseTimestamp(value);
-  if (time === null) errors.push({ pointer, detail: 'must be an ISO 8601 date-time, e.g. 2023-12-07T15:00:00.000Z' });
+  if (time === null) {
+    errors.push({ pointer, detail: 'must be an ISO 8601 date-time, e.g. 2023-12-07T15:00:00.000Z' });
+    return null;
+  }
+  const outside = outsideWindow(time, window);
+  if (outside !== null) errors.push({ pointer, detail: outside });
   return time;
 }
 
@@ -30,7 +36,7 @@ function checkAction(action: unknown, pointer: string, errors: FieldError[]): vo
   }
 }
 
-export function checkFeedbackBody(body: unknown): FieldError[] {
+export function checkFeedbackBody(body: unknown, window: TimeWindow): FieldError[] {
   const errors: FieldError[] = [];
   if (!isObject(body)) return errors;
   const hasFeedback = body['feedback'] !== undefined && body['feedback'] !== null;
@@ -41,7 +47,7 @@ export function checkFeedbackBody(body: unknown): FieldError[] {
   else if (hasAction) checkAction(body['action'], '/action', errors);
   const metadata = body['metadata'];
   if (isObject(metadata)) {
-    checkTimestamp(metadata['timestamp'], '/metadata/timestamp', errors);
+    checkTimestamp(metadata['timestamp'], '/metadata/timestamp', errors, window);
     checkTraceReference(metadata, errors);
   }
   return errors;
@@ -66,10 +72,12 @@ function checkTraceReference(metadata: Json, errors: FieldError[]): void {
   }
 }
 
-function checkInteraction(i: unknown, pointer: string, errors: FieldError[], options: { inputRequired: boolean }): void {
+export interface InteractionRules { inputRequired: boolean; window: TimeWindow }
+
+function checkInteraction(i: unknown, pointer: string, errors: FieldError[], options: InteractionRules): void {
   if (!isObject(i)) return;
-  const start = checkTimestamp(i['time_start'], `${pointer}/time_start`, errors);
-  const end = checkTimestamp(i['time_end'], `${pointer}/time_end`, errors);
+  const start = checkTimestamp(i['time_start'], `${pointer}/time_start`, errors, options.window);
+  const end = checkTimestamp(i['time_end'], `${pointer}/time_end`, errors, options.window);
   if (start !== null && end !== null && end < start) {
     errors.push({ pointer: `${pointer}/time_end`, detail: 'must not be before time_start' });
   }
@@ -89,7 +97,7 @@ function checkInteraction(i: unknown, pointer: string, errors: FieldError[], opt
   if (Array.isArray(actions)) actions.forEach((a, k) => checkAction(a, `${pointer}/feedback_actions/${k}`, errors));
 }
 
-export function checkInteractionBody(body: unknown, options: { inputRequired: boolean }): FieldError[] {
+export function checkInteractionBody(body: unknown, options: InteractionRules): FieldError[] {
   const errors: FieldError[] = [];
   if (!isObject(body)) return errors;
   checkInteraction(body['interaction'], '/interaction', errors, options);
@@ -100,17 +108,17 @@ export function checkInteractionBody(body: unknown, options: { inputRequired: bo
   return errors;
 }
 
-export function checkTraceConversationBody(body: unknown): FieldError[] {
+export function checkTraceConversationBody(body: unknown, window: TimeWindow): FieldError[] {
   const errors: FieldError[] = [];
   const conversation = isObject(body) ? body['conversation'] : undefined;
   if (!isObject(conversation) || !Array.isArray(conversation['interactions'])) return errors;
-  conversation['interactions'].forEach((i, k) => checkInteraction(i, `/conversation/interactions/${k}`, errors, { inputRequired: false }));
+  conversation['interactions'].forEach((i, k) => checkInteraction(i, `/conversation/interactions/${k}`, errors, { inputRequired: false, window }));
   return errors;
 }
 
-export function checkTagsBody(body: unknown): FieldError[] {
+export function checkTagsBody(body: unknown, window: TimeWindow): FieldError[] {
   const errors: FieldError[] = [];
-  if (isObject(body) && isObject(body['metadata'])) checkTimestamp(body['metadata']['timestamp'], '/metadata/timestamp', errors);
+  if (isObject(body) && isObject(body['metadata'])) checkTimestamp(body['metadata']['timestamp'], '/metadata/timestamp', errors, window);
   return errors;
 }
 

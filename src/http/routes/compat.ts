@@ -38,13 +38,13 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   app.post(`${PREFIX}/v1/events/feedback`, {
     schema: { body: FeedbackBodySchema, response: { 200: FeedbackResponse } },
     attachValidation: true,
-    config: { access: 'feedback' },
+    config: { access: 'feedback', bodySize: 'small' },
   }, async (request) => {
     const body = validBody<FeedbackBody>(request, checkFeedbackBody);
     const command = toFeedbackCommand(body);
     const refused = await tokens.check(request.principal!, command, eventTokenOf(body));
     if (refused) throw refused;
-    const stored = await ingestion.recordFeedback(projectOf(request), command);
+    const stored = await ingestion.recordFeedback(projectOf(request), command, { client: request.principal?.keyId });
     return feedbackResponse(stored, pendingTtlMs);
   });
 
@@ -53,8 +53,8 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
       schema: { body: schema, response: { 200: InteractionResponse } },
       attachValidation: true,
     }, async (request) => {
-      const body = validBody<InteractionBody>(request, (b) => checkInteractionBody(b, { inputRequired }));
-      const [stored] = await ingestion.recordInteractions(projectOf(request), [toInteractionCommand(body, source)]);
+      const body = validBody<InteractionBody>(request, (b, window) => checkInteractionBody(b, { inputRequired, window }));
+      const [stored] = await ingestion.recordInteractions(projectOf(request), [toInteractionCommand(body, source)], { client: request.principal?.keyId });
       return { id: stored!.id, conversation_id: stored!.conversationId };
     });
   interactionRoute('v1/events/interactions', V1InteractionBodySchema, 'v1/interactions', true);
@@ -67,16 +67,18 @@ export function registerCompatRoutes(app: FastifyInstance, { ingestion, pendingT
   app.post(`${PREFIX}/v2/events/trace_conversation`, {
     schema: { body: TraceConversationBodySchema, response: { 200: ConversationResponse } },
     attachValidation: true,
+    config: { bodySize: 'large' },
   }, async (request) => {
     const body = validBody<TraceConversationBody>(request, checkTraceConversationBody);
     const conversationId = body.conversation.conversation_id || newId();
-    const stored = await ingestion.recordInteractions(projectOf(request), toConversationCommands(body, conversationId));
+    const stored = await ingestion.recordInteractions(projectOf(request), toConversationCommands(body, conversationId), { client: request.principal?.keyId });
     return { conversation_id: conversationId, interaction_ids: stored.map((i) => i.id) };
   });
 
   app.post(`${PREFIX}/v2/events/tags`, {
     schema: { body: TagsBodySchema, response: { 200: TagsResponse } },
     attachValidation: true,
+    config: { bodySize: 'small' },
   }, async (request) => {
     const body = validBody<TagsBody>(request, checkTagsBody);
     const result = await ingestion.recordTagUpdate(projectOf(request), toTagUpdateCommand(body));

@@ -25,7 +25,7 @@ import { FeedbackBodySchema, type FeedbackBody } from '../../core/wire/schemas.j
 import { admitKey, projectOf } from '../auth.js';
 import { jsonBodyParser } from '../json-parser.js';
 import { toProblem, type ProblemDocument } from '../problem.js';
-import { validBody, validValue, type CompiledValidator } from '../validation.js';
+import { timeWindowOf, validBody, validValue, type CompiledValidator } from '../validation.js';
 import { FeedbackResponse, feedbackResponse } from './compat.js';
 
 export const MAX_BATCH_EVENTS = 500;
@@ -61,12 +61,12 @@ export async function registerFeedbackBatchRoute(app: FastifyInstance, options: 
   const { ingestion, keys, tokens, pendingTtlMs } = options;
   // In a scope of its own: text/plain is parsed as JSON here only; elsewhere it stays a 415.
   await app.register(async (scope) => {
-    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, jsonBodyParser(scope));
+    scope.addContentTypeParser('text/plain', { parseAs: 'buffer' }, jsonBodyParser(scope));
 
     scope.post('/api/v1/feedback/batch', {
       schema: { body: BatchBody, response: { 200: BatchResponse }, consumes: ['application/json', 'text/plain'] },
       attachValidation: true,
-      config: { access: 'feedback', keyInBody: true },
+      config: { access: 'feedback', keyInBody: true, bodySize: 'large' },
       // Before validation and the rate limit: the key may be in the body, parsed by now.
       preValidation: async (request: FastifyRequest) => {
         if (request.principal) return;
@@ -87,7 +87,7 @@ export async function registerFeedbackBatchRoute(app: FastifyInstance, options: 
       const accepted: { index: number; command: FeedbackCommand }[] = [];
       for (const [index, event] of body.events.entries()) {
         try {
-          const valid = validValue<FeedbackBody>(event, validate, checkFeedbackBody);
+          const valid = validValue<FeedbackBody>(event, validate, checkFeedbackBody, timeWindowOf(request));
           const command = toFeedbackCommand(valid);
           const refused = await tokens.check(principal, command, eventTokenOf(valid) ?? body.token ?? null, receivedAt);
           if (refused) throw refused;
@@ -97,7 +97,7 @@ export async function registerFeedbackBatchRoute(app: FastifyInstance, options: 
           results[index] = toProblem(error);
         }
       }
-      const stored = await ingestion.recordFeedbackBatch(projectOf(request), accepted.map((a) => a.command));
+      const stored = await ingestion.recordFeedbackBatch(projectOf(request), accepted.map((a) => a.command), { client: principal.keyId });
       accepted.forEach((a, k) => { results[a.index] = feedbackResponse(stored[k]!, pendingTtlMs); });
       return { results, clock_offset_ms: offset };
     });

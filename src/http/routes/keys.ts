@@ -22,7 +22,7 @@ const keyView = (k: ApiKeyRecord) => ({
 });
 
 export function registerKeyRoutes(app: FastifyInstance, keys: Keys): void {
-  app.post('/api/v1/keys', { schema: { body: CreateKeyBody }, attachValidation: true }, async (request, reply) => {
+  app.post('/api/v1/keys', { schema: { body: CreateKeyBody }, attachValidation: true, config: { bodySize: 'small' } }, async (request, reply) => {
     const body = validBody<CreateKeyBody>(request, checkKeyOptions);
     const project = projectOf(request);
     const created = await keys.createInProject(project, {
@@ -36,7 +36,8 @@ export function registerKeyRoutes(app: FastifyInstance, keys: Keys): void {
 
   app.delete('/api/v1/keys/:id', async (request) => {
     const { id } = request.params as { id: string };
-    const revoked = await keys.revoke(id, projectOf(request));
+    // Over HTTP a project keeps at least one secret key: revoking the last one would lock it out.
+    const revoked = await keys.revoke(id, projectOf(request), { keepLastSecretKey: true });
     if (!revoked) throw new FeedloopError('not_found', `No key ${id} in this project`);
     return keyView(revoked);
   });

@@ -44,6 +44,19 @@ export function interactionFilterOf(q: QueryParameters, range: { from: number | 
   };
 }
 
+/** The filters of the feedback list (and of its export). */
+export function feedbackFilterOf(q: QueryParameters): FeedbackFilter {
+  const filter: FeedbackFilter = {
+    ...q.range(null, Date.now()), endUser: q.string('end_user'), slugs: q.slugs('slug'),
+    status: q.oneOf('status', ['linked', 'pending', 'orphaned'] as const), hasText: q.boolean('has_text'),
+    value: q.number('value', 1, 5, true), minValue: q.number('min_value', 1, 5), maxValue: q.number('max_value', 1, 5),
+    model: q.string('model'), featureFlag: q.string('feature_flag'), tags: q.tags('tag'), conversationId: q.string('conversation_id'),
+    interactionId: q.string('interaction_id'), text: q.string('q'), traceId: traceIdOf(q),
+  };
+  if (filter.minValue !== null && filter.maxValue !== null && filter.minValue > filter.maxValue) q.fail('min_value', 'must not be above max_value');
+  return filter;
+}
+
 function traceIdOf(q: QueryParameters): string | null {
   const t = q.string('trace_id');
   if (t !== null && !/^[0-9a-fA-F]{32}$/.test(t)) q.fail('trace_id', 'must be 32 hexadecimal digits');
@@ -70,15 +83,7 @@ export function registerListRoutes(app: FastifyInstance, { storage, pendingTtlMs
   }, async (request) => {
     const q = new QueryParameters(request.query, Object.keys(FEEDBACK_PARAMETERS));
     const order = q.order();
-    const value = q.number('value', 1, 5, true);
-    const filter: FeedbackFilter = {
-      ...q.range(null, Date.now()), endUser: q.string('end_user'), slugs: q.slugs('slug'),
-      status: q.oneOf('status', ['linked', 'pending', 'orphaned'] as const), hasText: q.boolean('has_text'),
-      value, minValue: q.number('min_value', 1, 5), maxValue: q.number('max_value', 1, 5),
-      model: q.string('model'), featureFlag: q.string('feature_flag'), tags: q.tags('tag'), conversationId: q.string('conversation_id'),
-      interactionId: q.string('interaction_id'), text: q.string('q'), traceId: traceIdOf(q),
-    };
-    if (filter.minValue !== null && filter.maxValue !== null && filter.minValue > filter.maxValue) q.fail('min_value', 'must not be above max_value');
+    const filter = feedbackFilterOf(q);
     const page = { after: q.cursor(order), limit: q.limit(), order };
     q.check();
     const now = Date.now();

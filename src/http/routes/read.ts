@@ -28,7 +28,4 @@ export function registerReadRoutes(app: FastifyInstance, { storage, pendingTtlMs
     const linked = feedback.filter((f) => f.status === 'linked');
     return interactionWithFeedbackView({ interaction, feedback, summary: summarize(linked.map(feedbackEvent)) }, Date.now(), pendingTtlMs);
   });
-
-  // Health checks are never rate limited: a load balancer polling them must not lock itself out.
-  app.get('/healthz', { config: { access: 'public', rateLimit: false }, schema: { summary: 'Health', security: [] } }, async () => ({ status: 'ok' }));
 }

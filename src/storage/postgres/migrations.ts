@@ -115,6 +115,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   DROP INDEX interactions_user_end;
   CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end, id);
   DROP INDEX feedback_provisional;
+  -- An interaction's feedback by (project, interaction): two equality columns, so no planner prefers a
+  -- project-wide index for the lookups rollup maintenance makes on every feedback (without statistics,
+  -- SQLite otherwise scanned all linked feedback of the project through feedback_linked).
+  DROP INDEX feedback_interaction;
+  CREATE INDEX feedback_interaction ON feedback(project_id, interaction_id, timestamp) WHERE interaction_id IS NOT NULL;
   CREATE INDEX feedback_linked ON feedback(project_id, linked_time_end, interaction_id, slug) WHERE status = 'linked';
   CREATE INDEX feedback_unlinked_time ON feedback(project_id, timestamp, id) WHERE status <> 'linked';
 
@@ -150,5 +155,21 @@ ${COUNTER_COLUMNS_SQL}
   `,
   /* 4: publishable keys that require feedback tokens */ `
   ALTER TABLE api_keys ADD COLUMN require_token BOOLEAN NOT NULL DEFAULT false;
+  `,
+  /* 5: dashboard sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    key_id TEXT REFERENCES api_keys(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked_at BIGINT
+  );
+  CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
+  /* 6: tag updates by end user (erasure) and by time (retention) */ `
+  CREATE INDEX tag_updates_user ON tag_updates(project_id, end_user);
+  CREATE INDEX tag_updates_time ON tag_updates(project_id, timestamp);
   `,
 ];

@@ -59,10 +59,10 @@ export class Pipeline {
   constructor(private readonly client: pg.PoolClient, private readonly lockStatement: (keys: string[]) => pg.QueryConfig) {}
 
   /** A statement, sent now (after everything issued before it). */
-  query<R extends pg.QueryResultRow = Row>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+  query<R extends pg.QueryResultRow = Row>(config: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     this.flush();
     this.forget();
-    return this.send<R>(config);
+    return this.send<R>(typeof config === 'string' ? { text: config, values } : config);
   }
 
   /** A write whose answer is not awaited: its failure surfaces at commit() (and fails every later statement). */

@@ -2,16 +2,18 @@
 // here are the folded table plus the deltas write transactions appended since the last fold
 // (see migration 2). The SQL is shared with SQLite (../sql/read-sql.ts); this file runs it and maps rows.
 import type pg from 'pg';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core/model.js';
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
 import type {
-  ConversationSummary, EndUserOverview, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
+  ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
-import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
+import type { ReadSide } from '../read-side.js';
+import { bucketFromRow, conversationSummaryFromRow, eventsByInteraction, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
-  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
+  conversationQuery, dumpRollupsQuery, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery,
+  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
 
@@ -33,7 +35,7 @@ export const COUNTER_LIST = COUNTERS.join(', ');
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export class PostgresReads implements Omit<StorageReader, 'getFeedback' | 'getInteraction' | 'listFeedbackForInteraction' | 'rebuildRollups'> {
+export class PostgresReads implements ReadSide {
   constructor(private readonly db: Queryable) {}
 
   private async all(q: Query): Promise<Row[]> {
@@ -42,6 +44,18 @@ export class PostgresReads implements Omit<StorageReader, 'getFeedback' | 'getIn
 
   async listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
     return (await this.all(listFeedbackQuery(POSTGRES_DIALECT, projectId, filter, page, pendingCutoff))).map(feedbackFromRow);
+  }
+
+  async listFeedbackWithInteractions(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackWithInteraction[]> {
+    return (await this.all(listFeedbackWithInteractionsQuery(POSTGRES_DIALECT, projectId, filter, page, pendingCutoff))).map((row) => ({
+      feedback: feedbackFromRow(row),
+      interaction: row['li_id'] === null ? null : {
+        id: row['li_id'] as string, conversationId: row['li_conversation_id'] as string, endUser: row['li_end_user'] as string,
+        input: row['li_input'] as string | null, output: row['li_output'] as string | null, model: row['li_model'] as string | null,
+        featureFlags: row['li_feature_flags'] as string[], tags: row['li_tags'] as Record<string, string>,
+        timeStart: row['li_time_start'] as number, timeEnd: row['li_time_end'] as number,
+      },
+    }));
   }
 
   async listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options: { withoutFeedback?: boolean } = {}): Promise<InteractionRecord[]> {
@@ -61,6 +75,11 @@ export class PostgresReads implements Omit<StorageReader, 'getFeedback' | 'getIn
   async listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
     if (interactionIds.length === 0) return new Map();
     return groupByInteraction((await this.all(feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds))).map(feedbackFromRow));
+  }
+
+  async listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>> {
+    if (interactionIds.length === 0) return new Map();
+    return eventsByInteraction(await this.all(feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS)));
   }
 
   async listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
@@ -87,8 +106,12 @@ export class PostgresReads implements Omit<StorageReader, 'getFeedback' | 'getIn
     })).map(conversationSummaryFromRow);
   }
 
-  async readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return (await this.all(rollupsQuery(POSTGRES_DIALECT, ROLLUP_TABLES, projectId, query, 'value_hour'))).map(rollupRowFromRow);
+  async listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]> {
+    return (await this.all(listConversationsQuery(POSTGRES_DIALECT, projectId, filter, page))).map(conversationSummaryFromRow);
+  }
+
+  async readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]> {
+    return (await this.all(rollupsQuery(POSTGRES_DIALECT, ROLLUP_TABLES, projectId, query, rebucket ?? 'value_hour'))).map(rollupRowFromRow);
   }
 
   async readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {

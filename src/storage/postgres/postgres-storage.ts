@@ -11,22 +11,27 @@ import type { ConversationNeighbours } from '../../core/conversations.js';
 import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import { newId } from '../../core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../core/linking.js';
+import { FeedloopError } from '../../core/errors.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import { noInteractionFilter, type FeedbackFilter, type InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core/rollups.js';
-import type {
-  ApiKeyRecord, ConversationSummary, EndUserOverview, LinkUpdate, PageQuery, ProjectRecord, ReactedCandidate, RollupBucket, RollupQuery, RollupRow,
-  Storage, StorageCapabilities, StorageTransaction,
+import {
+  isLastSecretKey, lastSecretKeyError,
+  type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
+import { DelegatingReads } from '../read-side.js';
 import { recomputeRollupsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
+import { probePayload } from '../probe.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Pipeline } from './pipeline.js';
+import { postgresLifecycle } from './postgres-lifecycle.js';
 import { COUNTER_LIST, POSTGRES_DIALECT, PostgresReads } from './postgres-reads.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
-  multiRowInsert, type Row,
+  multiRowInsert, sessionFromRow, type Row,
 } from './rows.js';
 import {
   CONVERSATION_NEIGHBOURS, FEEDBACK_BY_EVENT_ID, INTERACTION_BY_ID, INTERACTION_DIMENSIONS, linkBatch, LINKED_FEEDBACK_EVENTS, lockStatement,
@@ -39,6 +44,8 @@ const MIGRATION_LOCK = '7378705444617158512';
 /** Transaction advisory lock of whoever folds rollup deltas into rollups (or rebuilds them): one at a time. */
 const FOLD_LOCK = '7378705444617158513';
 const INT8_OID = 20;
+/** How long a request waits for a connection (a new one, or one of the pool's when all are busy). */
+const CONNECT_TIMEOUT_MS = 5000;
 /** How often deltas are folded into rollups, and how many at most per fold. */
 const FOLD_EVERY_MS = 1000;
 const FOLD_BATCH = 50_000;
@@ -60,6 +67,8 @@ export interface PostgresStorageOptions {
   connectionString: string;
   /** Connections in the pool (default 10): the most transactions and reads that run at once. */
   poolSize?: number;
+  /** PostgreSQL's lock_timeout for this pool's sessions (default 5 s): a write waiting longer for a lock fails (a 503). */
+  lockWaitMs?: number;
   /**
    * Named (prepared) statements, parsed once per connection (default true). Off for a pooler that
    * cannot keep them across its server connections (PgBouncer before 1.21 in transaction mode).
@@ -116,21 +125,25 @@ const first = (byKind: Map<string, Row[]>, kind: string): InteractionSummary | n
   return row ? summaryFromRow(row) : null;
 };
 
-export class PostgresStorage implements Storage {
+export class PostgresStorage extends DelegatingReads implements Storage {
   readonly capabilities: StorageCapabilities;
   private readonly pool: pg.Pool;
   private secret: string | null = null;
-  private readonly reads: PostgresReads;
+  protected readonly reads: PostgresReads;
   private foldTimer: NodeJS.Timeout | null = null;
   private folding: Promise<void> | null = null;
   private readonly warn: (message: string, error: unknown) => void;
 
   constructor(options: PostgresStorageOptions) {
+    super();
+    // A server that does not answer fails a request after CONNECT_TIMEOUT_MS (a 503) instead of
+    // holding it; keep-alive notices connections that a failover or a cut network left dangling.
     const poolSize = options.poolSize ?? 10;
     this.capabilities = { sharedBetweenProcesses: true, concurrentTransactions: poolSize };
     // Pipeline mode: a client writes its statements without waiting for earlier answers (pipeline.ts).
     this.pool = new pg.Pool({
       connectionString: options.connectionString, max: poolSize, types, pipeline: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, lock_timeout: options.lockWaitMs ?? 5000,
       ...(options.preparedStatements === false ? { Client: UnnamedStatementsClient } : {}),
     });
     this.reads = new PostgresReads(this.pool);
@@ -150,6 +163,8 @@ export class PostgresStorage implements Storage {
       const step = async <T>(work: () => Promise<T>, isolation = ''): Promise<T> => {
         await client.query(`BEGIN${isolation}`);
         try {
+          // Another instance may migrate for longer than lock_timeout: wait for it as long as it takes.
+          await client.query('SET LOCAL lock_timeout = 0');
           await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
           const result = await work();
           await client.query('COMMIT');
@@ -311,6 +326,9 @@ export class PostgresStorage implements Storage {
     }
   }
 
+  /** Deleted rows stay in the table files as dead tuples until VACUUM reuses their space (docs/data.md). */
+  async purgeDeletedContent(): Promise<void> {}
+
   async installationSecret(): Promise<string> {
     if (this.secret === null) {
       const row = await one(this.pool, "SELECT value FROM settings WHERE key = 'installation_secret'");
@@ -349,12 +367,40 @@ export class PostgresStorage implements Storage {
     return found.map(apiKeyFromRow);
   }
 
-  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
-    // One statement: a key revoked twice keeps its first revocation time.
-    const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3)
-      WHERE id = (SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1)
-      RETURNING *`, [idOrPrefix, projectId, at]);
-    return row ? apiKeyFromRow(row) : null;
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options: RevokeOptions = {}): Promise<ApiKeyRecord | null> {
+    const target = `SELECT id FROM api_keys WHERE (id = $1 OR key_prefix = $1) AND ($2::text IS NULL OR project_id = $2) ORDER BY created_at LIMIT 1`;
+    if (!options.keepLastSecretKey) {
+      // One statement: a key revoked twice keeps its first revocation time.
+      const row = await one(this.pool, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE id = (${target}) RETURNING *`, [idOrPrefix, projectId, at]);
+      return row ? apiKeyFromRow(row) : null;
+    }
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const found = await one(client, `SELECT * FROM api_keys WHERE id = (${target})`, [idOrPrefix, projectId]);
+      if (!found) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      // The project's active secret keys, locked: two revocations at once cannot both pass the check.
+      const active = await rows(client, `SELECT id FROM api_keys WHERE project_id = $1 AND kind = 'secret' AND revoked_at IS NULL FOR UPDATE`, [found['project_id']]);
+      if (isLastSecretKey(apiKeyFromRow(found), active.map((r) => r['id'] as string))) {
+        await client.query('ROLLBACK');
+        throw lastSecretKeyError();
+      }
+      const row = await one(client, 'UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING *', [found['id'], at]);
+      await client.query('COMMIT');
+      return row ? apiKeyFromRow(row) : null;
+    } catch (error) {
+      if (!(error instanceof FeedloopError)) {
+        broken = error as Error;
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
@@ -378,45 +424,44 @@ export class PostgresStorage implements Storage {
       .map((r) => ({ id: r['id'] as string, name: r['name'] as string, createdAt: r['created_at'] as number }));
   }
 
-  // ---- the read side (postgres-reads.ts) ----
-  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
-    return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
+  async findProjectById(id: string): Promise<ProjectRecord | null> {
+    const row = await one(this.pool, 'SELECT id, name, created_at FROM projects WHERE id = $1', [id]);
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
   }
-  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
-    return this.reads.listInteractions(projectId, filter, page, options);
+
+  async createSession(r: SessionRecord): Promise<void> {
+    await this.pool.query(`INSERT INTO sessions (id, token_hash, project_id, key_id, created_at, expires_at, revoked_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)`, [r.id, r.tokenHash, r.projectId, r.keyId, r.createdAt, r.expiresAt, r.revokedAt]);
   }
-  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]> {
-    return this.reads.findInteractions(projectId, ids, filter);
+
+  async findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null> {
+    const row = await one(this.pool, `SELECT s.*, k.revoked_at AS key_revoked_at FROM sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+      WHERE s.token_hash = $1`, [tokenHash]);
+    return row ? { session: sessionFromRow(row), keyRevoked: row['key_revoked_at'] !== null } : null;
   }
-  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]> {
-    return this.reads.listReactedInteractions(projectId, slug, range, page);
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    await this.pool.query('UPDATE sessions SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1', [id, at]);
   }
-  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
-    return this.reads.listFeedbackOfInteractions(projectId, interactionIds);
+
+  async deleteSessionsExpiredBefore(at: number): Promise<number> {
+    const result = await this.pool.query('DELETE FROM sessions WHERE expires_at < $1', [at]);
+    return result.rowCount ?? 0;
   }
-  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
-    return this.reads.listConversation(projectId, conversationId, page);
+
+
+  async probe(write: boolean): Promise<void> {
+    await this.pool.query('SELECT 1');
+    if (write) {
+      await this.pool.query(`INSERT INTO settings (key, value) VALUES ('health_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [probePayload()]);
+    }
   }
-  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
-    return this.reads.endUserOverview(projectId, endUser);
-  }
-  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
-    return this.reads.listEndUserConversations(projectId, endUser, limit);
-  }
-  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return this.reads.readRollups(projectId, query);
-  }
-  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
-    return this.reads.readRollupTotals(projectId, query);
-  }
-  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]> {
-    return this.reads.countUnlinkedFeedback(projectId, range, filter);
-  }
-  dumpRollups(projectId: string): Promise<RollupBucket[]> {
-    return this.reads.dumpRollups(projectId);
-  }
-  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
-    return this.reads.recomputeRollups(projectId, restrict);
+
+  async unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }> {
+    const found = await rows(this.pool, "SELECT status, count(*)::int AS n FROM feedback WHERE status <> 'linked' GROUP BY status");
+    const count = (status: string) => Number(found.find((r) => r['status'] === status)?.['n'] ?? 0);
+    return { pending: count('pending'), orphaned: count('orphaned') };
   }
 
   private createTransaction(db: Pipeline): StorageTransaction {
@@ -430,6 +475,7 @@ export class PostgresStorage implements Storage {
     const lock = (key: string): Promise<void> => db.lock([key]);
 
     return {
+      ...postgresLifecycle(db),
       lockEndUser: (projectId, endUser) => lock(`${projectId}:${endUser}`),
 
       findFeedbackByEventId: async (projectId, eventId) => {

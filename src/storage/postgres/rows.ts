@@ -3,7 +3,7 @@
 // columns are listed once with their SQL type, so one INSERT ... SELECT FROM unnest($1::text[], ...)
 // stores any number of rows with a fixed statement text.
 import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../../core/model.js';
-import type { ApiKeyRecord } from '../port.js';
+import type { ApiKeyRecord, SessionRecord } from '../port.js';
 
 import type { Row } from '../summary.js';
 
@@ -128,6 +128,14 @@ export function apiKeyFromRow(row: Row): ApiKeyRecord {
     id: row['id'] as string, projectId: row['project_id'] as string, kind: row['kind'] as ApiKeyRecord['kind'],
     name: row['name'] as string | null, keyHash: row['key_hash'] as string, keyPrefix: row['key_prefix'] as string,
     origins: row['origins'] as string[], requireToken: row['require_token'] === true, createdAt: row['created_at'] as number,
+    revokedAt: row['revoked_at'] as number | null,
+  };
+}
+
+export function sessionFromRow(row: Row): SessionRecord {
+  return {
+    id: row['id'] as string, tokenHash: row['token_hash'] as string, projectId: row['project_id'] as string,
+    keyId: row['key_id'] as string | null, createdAt: row['created_at'] as number, expiresAt: row['expires_at'] as number,
     revokedAt: row['revoked_at'] as number | null,
   };
 }

@@ -179,12 +179,16 @@ const COUNTER_COLUMNS = COUNTERS.join(', ');
 /** Sums of every counter; cast back to BIGINT, which PostgreSQL would widen to numeric. */
 const SUMMED = () => COUNTERS.map((c) => `CAST(sum(${c}) AS BIGINT) AS ${c}`).join(', ');
 
+/** Hours summed into longer buckets: `sizeMs` long, starting `offsetMs` after the epoch (e.g. UTC days, ISO weeks). */
+export interface Rebucket { sizeMs: number; offsetMs: number }
+
 /**
  * Rollup buckets of one dimension from one table (or, on PostgreSQL, the union of the rollups and
- * the deltas not folded in yet), summed per (value, hour) or per value.
+ * the deltas not folded in yet), per (value, hour), per (value, longer bucket), or summed per value.
+ * Rows of one table are unique per (value, hour): then the hourly form needs no grouping.
  */
 export function rollupsQuery(d: SqlDialect, tables: readonly string[], projectId: string, q: { dimension: Dimension; value: string | null; fromHour: number; toHour: number },
-  groupBy: 'value_hour' | 'value'): Query {
+  groupBy: 'value_hour' | 'value' | Rebucket): Query {
   const params = new Params(d);
   const p = params.add(projectId);
   const dim = params.add(q.dimension);
@@ -193,6 +197,13 @@ export function rollupsQuery(d: SqlDialect, tables: readonly string[], projectId
   const to = params.add(q.toHour);
   const arms = tables.map((t) => `SELECT value, hour, ${COUNTER_COLUMNS} FROM ${t}
     WHERE project_id = ${p} AND dimension = ${dim}${value === null ? '' : ` AND value = ${value}`} AND hour >= ${from} AND hour < ${to}`);
+  if (groupBy === 'value_hour' && tables.length === 1) return { text: `${arms[0]} ORDER BY value, hour`, values: params.values };
+  if (typeof groupBy === 'object') {
+    const size = Math.round(groupBy.sizeMs);
+    const offset = Math.round(groupBy.offsetMs);
+    const bucket = `(hour - ((hour - ${offset}) % ${size} + ${size}) % ${size})`;
+    return { text: `SELECT value, ${bucket} AS hour, ${SUMMED()} FROM (${arms.join(' UNION ALL ')}) u GROUP BY value, ${bucket} ORDER BY value, 2`, values: params.values };
+  }
   const keys = groupBy === 'value_hour' ? 'value, hour' : 'value';
   return { text: `SELECT ${keys}, ${SUMMED()} FROM (${arms.join(' UNION ALL ')}) u GROUP BY ${keys} ORDER BY ${keys}`, values: params.values };
 }
@@ -278,4 +289,38 @@ export function recomputeRollupsQuery(d: SqlDialect, projectId: string | null,
     SELECT project_id, dimension, value, hour, ${SUMMED()} FROM (${arms.join('\n UNION ALL ')}) u
     GROUP BY project_id, dimension, value, hour ORDER BY project_id, dimension, value, hour`;
   return { text, values: params.values };
+}
+
+/**
+ * Conversations with an interaction matching the filter, by conversation id ascending after a
+ * keyset position (the index on (project_id, conversation_id, time_start) gives this order).
+ */
+export function listConversationsQuery(d: SqlDialect, projectId: string, f: InteractionFilter, page: { after: string | null; limit: number }): Query {
+  const params = new Params(d);
+  const where = [`i.project_id = ${params.add(projectId)}`, ...interactionConditions(d, params, 'i', f)];
+  if (page.after !== null) where.push(`i.conversation_id > ${params.add(page.after)}`);
+  return {
+    text: `SELECT i.conversation_id, min(i.time_start) AS time_start, max(i.time_end) AS time_end, count(*) AS interactions
+      FROM interactions i ${whereOf(where)} GROUP BY i.conversation_id ORDER BY i.conversation_id LIMIT ${params.add(page.limit)}`,
+    values: params.values,
+  };
+}
+
+/** The linked interaction's columns that listFeedbackWithInteractionsQuery adds, prefixed `li_`. */
+export const LINKED_INTERACTION_COLUMNS = ['id', 'conversation_id', 'end_user', 'input', 'output', 'model', 'feature_flags', 'tags', 'time_start', 'time_end'] as const;
+
+/**
+ * The feedback list's page joined with each linked interaction's export fields: the page is
+ * chosen first (by the list's own query and index), then each of its rows finds its interaction by
+ * primary key.
+ */
+export function listFeedbackWithInteractionsQuery(d: SqlDialect, projectId: string, f: FeedbackFilter, page: PageQuery, pendingCutoff: number): Query {
+  const inner = listFeedbackQuery(d, projectId, f, page, pendingCutoff);
+  const direction = page.order === 'oldest' ? 'ASC' : 'DESC';
+  return {
+    text: `SELECT f.*, ${LINKED_INTERACTION_COLUMNS.map((c) => `li.${c} AS li_${c}`).join(', ')} FROM (${inner.text}) f
+      LEFT JOIN interactions li ON f.status = 'linked' AND li.project_id = f.project_id AND li.id = f.interaction_id
+      ORDER BY f.timestamp ${direction}, f.id ${direction}`,
+    values: inner.values,
+  };
 }

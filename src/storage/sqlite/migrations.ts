@@ -112,6 +112,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX interactions_user_end ON interactions(project_id, end_user, time_end, id);
   -- Provisional (time) links near an interaction are found through feedback_user now.
   DROP INDEX feedback_provisional;
+  -- An interaction's feedback by (project, interaction): two equality columns, so no planner prefers a
+  -- project-wide index for the lookups rollup maintenance makes on every feedback (without statistics,
+  -- SQLite otherwise scanned all linked feedback of the project through feedback_linked).
+  DROP INDEX feedback_interaction;
+  CREATE INDEX feedback_interaction ON feedback(project_id, interaction_id, timestamp) WHERE interaction_id IS NOT NULL;
   -- Interactions by the feedback they received, in time_end order (linked_time_end is the interaction's time_end).
   CREATE INDEX feedback_linked ON feedback(project_id, linked_time_end, interaction_id, slug) WHERE status = 'linked';
   -- Pending and orphaned feedback by timestamp, for the statistics of ranges that do not start on an hour.
@@ -138,5 +143,21 @@ ${COUNTER_COLUMNS_SQL},
   `,
   /* 4: publishable keys that require feedback tokens */ `
   ALTER TABLE api_keys ADD COLUMN require_token INTEGER NOT NULL DEFAULT 0;
+  `,
+  /* 5: dashboard sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    key_id TEXT REFERENCES api_keys(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) STRICT;
+  CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
+  /* 6: tag updates by end user (erasure) and by time (retention) */ `
+  CREATE INDEX tag_updates_user ON tag_updates(project_id, end_user);
+  CREATE INDEX tag_updates_time ON tag_updates(project_id, timestamp);
   `,
 ];

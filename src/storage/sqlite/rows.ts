@@ -1,6 +1,6 @@
 // Records <-> SQLite rows: booleans as 0/1, JSON-valued fields as JSON text.
 import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../../core/model.js';
-import type { ApiKeyRecord } from '../port.js';
+import type { ApiKeyRecord, SessionRecord } from '../port.js';
 
 import type { Row } from '../summary.js';
 
@@ -75,6 +75,14 @@ export function apiKeyFromRow(row: Row): ApiKeyRecord {
     id: row['id'] as string, projectId: row['project_id'] as string, kind: row['kind'] as ApiKeyRecord['kind'],
     name: row['name'] as string | null, keyHash: row['key_hash'] as string, keyPrefix: row['key_prefix'] as string,
     origins: parse(row['origins']), requireToken: row['require_token'] === 1, createdAt: row['created_at'] as number,
+    revokedAt: row['revoked_at'] as number | null,
+  };
+}
+
+export function sessionFromRow(row: Row): SessionRecord {
+  return {
+    id: row['id'] as string, tokenHash: row['token_hash'] as string, projectId: row['project_id'] as string,
+    keyId: row['key_id'] as string | null, createdAt: row['created_at'] as number, expiresAt: row['expires_at'] as number,
     revokedAt: row['revoked_at'] as number | null,
   };
 }

@@ -2,16 +2,18 @@
 // rollups, on the read connection (which never sees an open write transaction). The SQL itself is
 // shared with PostgreSQL (../sql/read-sql.ts); this file runs it and maps rows.
 import type Database from 'better-sqlite3';
+import type { FeedbackEvent } from '../../core/feedback-summary.js';
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord } from '../../core/model.js';
 import type { FeedbackFilter, InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension } from '../../core/rollups.js';
 import type {
-  ConversationSummary, EndUserOverview, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
+  ConversationSummary, EndUserOverview, FeedbackWithInteraction, PageQuery, ReactedCandidate, RollupBucket, RollupQuery, RollupRow, StorageReader,
 } from '../port.js';
-import { bucketFromRow, conversationSummaryFromRow, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
+import type { ReadSide } from '../read-side.js';
+import { bucketFromRow, conversationSummaryFromRow, eventsByInteraction, groupByInteraction, overviewFromRows, rollupRowFromRow } from '../read-rows.js';
 import {
-  conversationQuery, dumpRollupsQuery, feedbackOfInteractionsQuery, findInteractionsQuery, listFeedbackQuery, listInteractionsQuery,
-  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type SqlDialect,
+  conversationQuery, dumpRollupsQuery, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, listConversationsQuery, listFeedbackQuery, listFeedbackWithInteractionsQuery, listInteractionsQuery, LINKED_INTERACTION_COLUMNS,
+  reactedInteractionsQuery, recomputeRollupsQuery, rollupsQuery, unlinkedCountsQuery, type Params, type Query, type Rebucket, type SqlDialect,
 } from '../sql/read-sql.js';
 import { feedbackFromRow, interactionFromRow, type Row } from './rows.js';
 
@@ -42,7 +44,7 @@ type Prepare = (sql: string) => Database.Statement;
 /** SQLite's default limit of bound parameters is 32766; lists of ids are sent in chunks well below it. */
 const ID_CHUNK = 5000;
 
-export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInteraction' | 'listFeedbackForInteraction' | 'rebuildRollups'> {
+export class SqliteReads implements ReadSide {
   /** `read`: statements on the read connection; `write`: the write connection (rebuild). */
   constructor(private readonly read: Prepare, private readonly write: Database.Database) {}
 
@@ -60,6 +62,46 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
     return this.all(listFeedbackQuery(SQLITE_DIALECT, projectId, filter, page, pendingCutoff)).map(feedbackFromRow);
   }
 
+  /**
+   * Rows as arrays (better-sqlite3's raw mode), read by column position: an export reads millions
+   * of them, and building an object per row first cost as much again as the query.
+   */
+  async listFeedbackWithInteractions(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackWithInteraction[]> {
+    const q = listFeedbackWithInteractionsQuery(SQLITE_DIALECT, projectId, filter, page, pendingCutoff);
+    const statement = this.read(q.text);
+    let at = this.positions.get(statement);
+    if (!at) {
+      at = new Map(statement.columns().map((c, k) => [c.name, k]));
+      this.positions.set(statement, at);
+      statement.raw(true);
+    }
+    const p = at;
+    const col = (name: string) => p.get(name)!;
+    const [id, project, eventId, slug, text, value, endUser, timestamp, status, link, interactionId, linkedTimeEnd, interactionRef, inputHash, outputHash,
+      conversationId, flags, piiRemoved, pii, receivedAt, traceRef, spanRef] = ['id', 'project_id', 'event_id', 'slug', 'text', 'value', 'end_user',
+      'timestamp', 'status', 'link', 'interaction_id', 'linked_time_end', 'interaction_ref', 'input_hash', 'output_hash', 'conversation_id', 'flags',
+      'pii_removed', 'pii', 'received_at', 'trace_ref', 'span_ref'].map(col) as number[];
+    const li = LINKED_INTERACTION_COLUMNS.map((c) => col(`li_${c}`));
+    return (statement.all(bindings(q.values)) as unknown[][]).map((r) => ({
+      feedback: {
+        id: r[id!] as string, projectId: r[project!] as string, eventId: r[eventId!] as string | null, slug: r[slug!] as FeedbackRecord['slug'],
+        text: r[text!] as string | null, value: r[value!] as number | null, endUser: r[endUser!] as string, timestamp: r[timestamp!] as number,
+        status: r[status!] as FeedbackRecord['status'], link: r[link!] as FeedbackRecord['link'], interactionId: r[interactionId!] as string | null,
+        linkedTimeEnd: r[linkedTimeEnd!] as number | null, interactionRef: r[interactionRef!] as string | null, inputHash: r[inputHash!] as string | null,
+        outputHash: r[outputHash!] as string | null, conversationId: r[conversationId!] as string | null, flags: JSON.parse(r[flags!] as string),
+        piiRemoved: r[piiRemoved!] === 1, pii: JSON.parse(r[pii!] as string), receivedAt: r[receivedAt!] as number,
+        traceRef: r[traceRef!] as string | null, spanRef: r[spanRef!] as string | null,
+      },
+      interaction: r[li[0]!] === null ? null : {
+        id: r[li[0]!] as string, conversationId: r[li[1]!] as string, endUser: r[li[2]!] as string, input: r[li[3]!] as string | null,
+        output: r[li[4]!] as string | null, model: r[li[5]!] as string | null, featureFlags: JSON.parse(r[li[6]!] as string),
+        tags: JSON.parse(r[li[7]!] as string), timeStart: r[li[8]!] as number, timeEnd: r[li[9]!] as number,
+      },
+    }));
+  }
+
+  private readonly positions = new WeakMap<Database.Statement, Map<string, number>>();
+
   async listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options: { withoutFeedback?: boolean } = {}): Promise<InteractionRecord[]> {
     return this.all(listInteractionsQuery(SQLITE_DIALECT, projectId, filter, page, options.withoutFeedback === true)).map(interactionFromRow);
   }
@@ -76,6 +118,10 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
   async listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
     const rows = this.chunked(interactionIds, (chunk) => this.all(feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, chunk)).map(feedbackFromRow));
     return groupByInteraction(rows);
+  }
+
+  async listFeedbackEventsOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackEvent[]>> {
+    return eventsByInteraction(this.chunked(interactionIds, (chunk) => this.all(feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, chunk, FEEDBACK_EVENT_COLUMNS))));
   }
 
   async listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
@@ -99,8 +145,12 @@ export class SqliteReads implements Omit<StorageReader, 'getFeedback' | 'getInte
     return rows.map(conversationSummaryFromRow);
   }
 
-  async readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return this.all(rollupsQuery(SQLITE_DIALECT, ['rollups'], projectId, query, 'value_hour')).map(rollupRowFromRow);
+  async listConversations(projectId: string, filter: InteractionFilter, page: { after: string | null; limit: number }): Promise<ConversationSummary[]> {
+    return this.all(listConversationsQuery(SQLITE_DIALECT, projectId, filter, page)).map(conversationSummaryFromRow);
+  }
+
+  async readRollups(projectId: string, query: RollupQuery, rebucket?: Rebucket): Promise<RollupRow[]> {
+    return this.all(rollupsQuery(SQLITE_DIALECT, ['rollups'], projectId, query, rebucket ?? 'value_hour')).map(rollupRowFromRow);
   }
 
   async readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {

@@ -13,17 +13,28 @@ import type { LinkCandidateQuery, LinkCandidates, TagCandidates } from '../../co
 import type { FeedbackRecord, FeedbackSlug, InteractionRecord, InteractionSummary, TagUpdateRecord } from '../../core/model.js';
 import { noInteractionFilter, type FeedbackFilter, type InteractionFilter } from '../../core/queries.js';
 import { COUNTERS, type Dimension, type InteractionDimensions } from '../../core/rollups.js';
-import type {
-  ApiKeyRecord, ConversationSummary, EndUserOverview, LinkUpdate, PageQuery, ProjectRecord, ReactedCandidate, RollupBucket, RollupQuery, RollupRow,
-  Storage, StorageCapabilities, StorageTransaction,
+import {
+  isLastSecretKey, lastSecretKeyError,
+  type ApiKeyRecord, type ConversationSummary, type EndUserOverview, type LinkUpdate, type PageQuery, type ProjectRecord, type ReactedCandidate,
+  type RevokeOptions, type RollupBucket, type RollupQuery, type RollupRow, type SessionRecord, type Storage, type StorageCapabilities, type StorageTransaction,
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
+import { DelegatingReads } from '../read-side.js';
 import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery } from '../sql/read-sql.js';
 import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
+import { sqliteLifecycle } from './sqlite-lifecycle.js';
+import { probePayload } from '../probe.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { bindings, SQLITE_DIALECT, SqliteReads } from './sqlite-reads.js';
 import { WalSync } from './wal-sync.js';
-import { apiKeyFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
+import { apiKeyFromRow, sessionFromRow, FEEDBACK_COLUMNS, feedbackFromRow, feedbackValues, INTERACTION_COLUMNS, interactionFromRow, interactionValues, tagUpdateFromRow, type Row } from './rows.js';
+
+/**
+ * How long a write transaction waits by default for SQLite's write lock held by another process
+ * (the command line, a backup) before failing with SQLITE_BUSY (a 503). It waits on timers, not in
+ * SQLite's busy handler, which would sleep on the event loop and stall every other request meanwhile.
+ */
+const BUSY_WAIT_MS = 5000;
 
 /** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
 const RELINK_LIMIT = 1000;
@@ -70,17 +81,26 @@ export interface SqliteStorageOptions {
   checkpointFrames?: number;
   /** Told of a failure that loses nothing but needs an operator's eye (a checkpoint that failed, so the WAL grows). */
   onWarning?: (message: string, error: unknown) => void;
+  /** Told how long each fdatasync of the WAL took (metrics). */
+  onSync?: (seconds: number) => void;
+  /** How long a write waits for another process's write lock (default BUSY_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 function open(filename: string, readonly: boolean): Database.Database {
   const db = new Database(filename, { readonly });
-  db.pragma('busy_timeout = 5000');
+  // The writer waits this long only while migrating at start-up (two processes starting at once);
+  // readers in WAL mode wait only while another connection recovers or resets the WAL.
+  db.pragma(`busy_timeout = ${readonly ? 200 : 5000}`);
   if (!readonly) db.pragma('journal_mode = WAL');
+  // Deleted content is overwritten with zeros as it is deleted (erasure, retention, rows rewritten by
+  // updates), instead of lingering in free pages and free space of the file.
+  if (!readonly) db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   return db;
 }
 
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends DelegatingReads implements Storage {
   readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: false };
   private readonly writer: Database.Database;
   private reader: Database.Database | null = null;
@@ -92,15 +112,18 @@ export class SqliteStorage implements Storage {
   /** Durable commits for a file; null for ':memory:', which has nothing to sync. */
   private readonly wal: WalSync | null;
   private readonly warn: (message: string, error: unknown) => void;
-  private readonly reads: SqliteReads;
+  private readonly lockWaitMs: number;
+  protected readonly reads: SqliteReads;
   private optimizeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteStorageOptions) {
+    super();
     this.filename = options.filename;
+    this.lockWaitMs = options.lockWaitMs ?? BUSY_WAIT_MS;
     this.warn = options.onWarning ?? (() => undefined);
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.writer = open(options.filename, false);
-    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames, this.warn);
+    this.wal = options.filename === ':memory:' ? null : new WalSync(this.writer, options.filename, options.checkpointFrames, this.warn, options.onSync);
     this.tx = this.createTransaction();
     this.reads = new SqliteReads((sql) => this.read(sql), this.writer);
   }
@@ -155,6 +178,22 @@ export class SqliteStorage implements Storage {
       this.optimizeTimer = setInterval(() => { this.queue = this.queue.then(() => this.analyze()).catch(() => undefined); }, OPTIMIZE_EVERY_MS);
       this.optimizeTimer.unref();
     }
+    // From now on the write lock is waited for on timers (begin()); a read waits only briefly.
+    this.writer.pragma('busy_timeout = 0');
+  }
+
+  /** BEGIN IMMEDIATE, retried on timers while another process holds the write lock. */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        this.writer.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   /**
@@ -169,17 +208,25 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (this.optimizeTimer) clearInterval(this.optimizeTimer);
-    await this.wal?.idle();
-    await this.queue.catch(() => undefined);
-    await this.durable();
-    this.reader?.close();
-    await this.wal?.close();
-    this.writer.close();
+    try {
+      await this.wal?.idle();
+      await this.queue.catch(() => undefined);
+      await this.durable();
+    } finally {
+      // Even when the last sync failed (a disk gone read-only), every file is closed, so that the
+      // filesystem can be unmounted and repaired; the error is still reported.
+      this.reader?.close();
+      try {
+        await this.wal?.close();
+      } finally {
+        this.writer.close();
+      }
+    }
   }
 
   transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
-      this.writer.exec('BEGIN IMMEDIATE');
+      await this.begin();
       try {
         const result = await work(this.tx);
         this.writer.exec('COMMIT');
@@ -224,16 +271,36 @@ export class SqliteStorage implements Storage {
     return () => reader.exec('COMMIT');
   }
 
+  /**
+   * Empties the WAL (a truncating checkpoint, between two transactions): after an erasure its older
+   * frames still hold what was deleted, while the database file itself was zeroed (secure_delete).
+   */
+  async purgeDeletedContent(): Promise<void> {
+    if (!this.wal) return;
+    const betweenTransactions = (step: () => Promise<void>): Promise<void> => {
+      const done = this.queue.then(step);
+      this.queue = done.catch(() => undefined);
+      return done;
+    };
+    if (!(await this.wal.truncate(betweenTransactions))) {
+      this.warn('the WAL could not be emptied after an erasure (another process kept reading); deleted content stays in it until the next checkpoint', null);
+    }
+  }
+
   async installationSecret(): Promise<string> {
     const row = this.read("SELECT value FROM settings WHERE key = 'installation_secret'").get() as Row | undefined;
     if (!row) throw new Error('storage is not migrated');
     return row['value'] as string;
   }
 
+  // Writes outside the write path (projects, keys) run as transactions of their own, so they wait
+  // their turn among the group commits and for another process's write lock alike.
+
   async createProject(name: string): Promise<ProjectRecord> {
     const project = { id: newId(), name, createdAt: Date.now() };
-    this.prepare('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(project.id, name, project.createdAt);
-    await this.durable();
+    await this.transaction(async () => {
+      this.prepare('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(project.id, name, project.createdAt);
+    });
     return project;
   }
 
@@ -243,10 +310,11 @@ export class SqliteStorage implements Storage {
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, require_token, created_at, revoked_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.requireToken ? 1 : 0, k.createdAt, k.revokedAt);
-    await this.durable();
+    await this.transaction(async () => {
+      this.prepare(`INSERT INTO api_keys (id, project_id, kind, name, key_hash, key_prefix, origins, require_token, created_at, revoked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(k.id, k.projectId, k.kind, k.name, k.keyHash, k.keyPrefix, JSON.stringify(k.origins), k.requireToken ? 1 : 0, k.createdAt, k.revokedAt);
+    });
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -261,13 +329,20 @@ export class SqliteStorage implements Storage {
     return (rows as Row[]).map(apiKeyFromRow);
   }
 
-  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number): Promise<ApiKeyRecord | null> {
-    const row = this.prepare(`SELECT * FROM api_keys WHERE (id = ? OR key_prefix = ?) AND (? IS NULL OR project_id = ?)`)
-      .get(idOrPrefix, idOrPrefix, projectId, projectId) as Row | undefined;
-    if (!row) return null;
-    this.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, row['id']);
-    await this.durable();
-    return apiKeyFromRow({ ...row, revoked_at: row['revoked_at'] ?? at });
+  async revokeApiKey(idOrPrefix: string, projectId: string | null, at: number, options: RevokeOptions = {}): Promise<ApiKeyRecord | null> {
+    // One write transaction: the check of the last secret key and the revocation happen together,
+    // also against another process (the command line) revoking at the same moment.
+    return this.transaction(async (): Promise<ApiKeyRecord | null> => {
+      const row = this.prepare(`SELECT * FROM api_keys WHERE (id = ? OR key_prefix = ?) AND (? IS NULL OR project_id = ?) ORDER BY created_at LIMIT 1`)
+        .get(idOrPrefix, idOrPrefix, projectId, projectId) as Row | undefined;
+      if (!row) return null;
+      if (options.keepLastSecretKey) {
+        const active = this.prepare("SELECT id FROM api_keys WHERE project_id = ? AND kind = 'secret' AND revoked_at IS NULL").all(row['project_id']) as Row[];
+        if (isLastSecretKey(apiKeyFromRow(row), active.map((r) => r['id'] as string))) throw lastSecretKeyError();
+      }
+      this.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, row['id']);
+      return apiKeyFromRow({ ...row, revoked_at: row['revoked_at'] ?? at });
+    });
   }
 
   async getFeedback(projectId: string, id: string): Promise<FeedbackRecord | null> {
@@ -291,46 +366,6 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => ({ id: r['id'] as string, name: r['name'] as string, createdAt: r['created_at'] as number }));
   }
 
-  // ---- the read side (sqlite-reads.ts) ----
-  listFeedback(projectId: string, filter: FeedbackFilter, page: PageQuery, pendingCutoff: number): Promise<FeedbackRecord[]> {
-    return this.reads.listFeedback(projectId, filter, page, pendingCutoff);
-  }
-  listInteractions(projectId: string, filter: InteractionFilter, page: PageQuery, options?: { withoutFeedback?: boolean }): Promise<InteractionRecord[]> {
-    return this.reads.listInteractions(projectId, filter, page, options);
-  }
-  findInteractions(projectId: string, ids: string[], filter: InteractionFilter): Promise<InteractionRecord[]> {
-    return this.reads.findInteractions(projectId, ids, filter);
-  }
-  listReactedInteractions(projectId: string, slug: FeedbackSlug | null, range: { from: number | null; to: number | null }, page: PageQuery): Promise<ReactedCandidate[]> {
-    return this.reads.listReactedInteractions(projectId, slug, range, page);
-  }
-  listFeedbackOfInteractions(projectId: string, interactionIds: string[]): Promise<Map<string, FeedbackRecord[]>> {
-    return this.reads.listFeedbackOfInteractions(projectId, interactionIds);
-  }
-  listConversation(projectId: string, conversationId: string, page: PageQuery): Promise<InteractionRecord[]> {
-    return this.reads.listConversation(projectId, conversationId, page);
-  }
-  endUserOverview(projectId: string, endUser: string): Promise<EndUserOverview | null> {
-    return this.reads.endUserOverview(projectId, endUser);
-  }
-  listEndUserConversations(projectId: string, endUser: string, limit: number): Promise<ConversationSummary[]> {
-    return this.reads.listEndUserConversations(projectId, endUser, limit);
-  }
-  readRollups(projectId: string, query: RollupQuery): Promise<RollupRow[]> {
-    return this.reads.readRollups(projectId, query);
-  }
-  readRollupTotals(projectId: string, query: RollupQuery): Promise<{ value: string; counters: RollupRow['counters'] }[]> {
-    return this.reads.readRollupTotals(projectId, query);
-  }
-  countUnlinkedFeedback(projectId: string, range: { from: number; to: number }, filter: { endUser: string | null; conversationId: string | null }): Promise<RollupRow[]> {
-    return this.reads.countUnlinkedFeedback(projectId, range, filter);
-  }
-  dumpRollups(projectId: string): Promise<RollupBucket[]> {
-    return this.reads.dumpRollups(projectId);
-  }
-  recomputeRollups(projectId: string, restrict?: { dimension: Dimension; value: string | null; from: number; to: number }): Promise<RollupBucket[]> {
-    return this.reads.recomputeRollups(projectId, restrict);
-  }
 
   /** Runs between transactions (it takes the write lock itself), then waits for the commit to be on disk. */
   async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
@@ -345,6 +380,50 @@ export class SqliteStorage implements Storage {
     return result;
   }
 
+  async probe(write: boolean): Promise<void> {
+    this.read('SELECT 1').get();
+    if (write) {
+      await this.transaction(async () => {
+        this.prepare("INSERT INTO settings (key, value) VALUES ('health_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+          .run(probePayload());
+      });
+    }
+  }
+
+  async unlinkedFeedbackTotals(): Promise<{ pending: number; orphaned: number }> {
+    const rows = this.read("SELECT status, count(*) AS n FROM feedback WHERE status <> 'linked' GROUP BY status").all() as Row[];
+    const count = (status: string) => Number(rows.find((r) => r['status'] === status)?.['n'] ?? 0);
+    return { pending: count('pending'), orphaned: count('orphaned') };
+  }
+
+  async findProjectById(id: string): Promise<ProjectRecord | null> {
+    const row = this.read('SELECT id, name, created_at FROM projects WHERE id = ?').get(id) as Row | undefined;
+    return row ? { id: row['id'] as string, name: row['name'] as string, createdAt: row['created_at'] as number } : null;
+  }
+
+  async createSession(r: SessionRecord): Promise<void> {
+    await this.transaction(async () => {
+      this.prepare(`INSERT INTO sessions (id, token_hash, project_id, key_id, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+        .run(r.id, r.tokenHash, r.projectId, r.keyId, r.createdAt, r.expiresAt, r.revokedAt);
+    });
+  }
+
+  async findSession(tokenHash: string): Promise<{ session: SessionRecord; keyRevoked: boolean } | null> {
+    const row = this.read(`SELECT s.*, k.revoked_at AS key_revoked_at FROM sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+      WHERE s.token_hash = ?`).get(tokenHash) as Row | undefined;
+    return row ? { session: sessionFromRow(row), keyRevoked: row['key_revoked_at'] !== null } : null;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    await this.transaction(async () => {
+      this.prepare('UPDATE sessions SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
+    });
+  }
+
+  async deleteSessionsExpiredBefore(at: number): Promise<number> {
+    return this.transaction(async () => this.prepare('DELETE FROM sessions WHERE expires_at < ?').run(at).changes);
+  }
+
   private createTransaction(): StorageTransaction {
     const one = (sql: string, ...params: unknown[]) => (this.prepare(sql).get(...params) as Row | undefined) ?? null;
     const summary = (sql: string, ...params: unknown[]): InteractionSummary | null => {
@@ -355,6 +434,7 @@ export class SqliteStorage implements Storage {
     const insertFeedback = () => this.prepare(INSERT_FEEDBACK);
 
     return {
+      ...sqliteLifecycle((sql) => this.prepare(sql)),
       lockEndUser: async () => undefined,
 
       findFeedbackByEventId: async (projectId, eventId) => {
@@ -413,7 +493,8 @@ export class SqliteStorage implements Storage {
 
       findRelinkableFeedback: async (projectId, endUser, interactionId, timeEnd, window) => {
         const rows = [
-          ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND status <> 'linked' ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
+          ...this.prepare(`SELECT * FROM feedback INDEXED BY feedback_unlinked WHERE project_id = ? AND end_user = ? AND status <> 'linked'
+            ORDER BY received_at DESC LIMIT ${RELINK_LIMIT}`)
             .all(projectId, endUser),
           ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND interaction_ref = ? AND status <> 'linked'`).all(projectId, interactionId),
           ...this.prepare(`SELECT * FROM feedback WHERE project_id = ? AND end_user = ? AND link = 'time' AND timestamp BETWEEN ? AND ?`)
@@ -483,8 +564,9 @@ export class SqliteStorage implements Storage {
       findLinkedFeedbackEvents: async (projectId, interactionIds) => {
         const out = new Map<string, FeedbackEvent[]>();
         const rows = interactionIds.length === 1
-          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f WHERE f.interaction_id = ? AND f.project_id = ? AND f.status = 'linked'`)
-            .all(interactionIds[0], projectId) as Row[]
+          ? this.prepare(`SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f INDEXED BY feedback_interaction
+              WHERE f.project_id = ? AND f.interaction_id = ? AND f.status = 'linked'`)
+            .all(projectId, interactionIds[0]) as Row[]
           : (() => {
             const q = feedbackOfInteractionsQuery(SQLITE_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
             return this.prepare(q.text).all(bindings(q.values)) as Row[];

@@ -44,7 +44,9 @@ export class WalSync {
 
   constructor(private readonly db: Database.Database, private readonly filename: string,
     private readonly checkpointFrames = DEFAULT_CHECKPOINT_FRAMES,
-    private readonly warn: (message: string, error: unknown) => void = () => undefined) {
+    private readonly warn: (message: string, error: unknown) => void = () => undefined,
+    /** Told how long each fdatasync of the WAL took (metrics). */
+    private readonly onSync: (seconds: number) => void = () => undefined) {
     db.pragma('synchronous = OFF');
     db.pragma('wal_autocheckpoint = 0');
     this.background = new BackgroundCheckpointer(filename);
@@ -82,8 +84,10 @@ export class WalSync {
       for (const w of group) if (missing) w.resolve(); else w.reject(error as Error);
       return;
     }
+    const started = performance.now();
     fdatasync(fd, (error) => {
       this.syncing = false;
+      this.onSync((performance.now() - started) / 1000);
       for (const w of group) if (error) w.reject(error); else w.resolve();
       if (this.waiters.length > 0) this.syncNow();
     });
@@ -101,24 +105,8 @@ export class WalSync {
    * transactions, after which the WAL can start over.
    */
   checkpoint(runBetweenTransactions: (tail: () => Promise<void>) => Promise<void>, pin: () => () => void): Promise<void> {
-    const commits = this.commitsSinceCheckpoint;
     const run = async () => {
-      // A failed background step (the thread could not start, say) leaves it all to the tail.
-      let previous = 0;
-      let lastFresh = Infinity;
-      for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
-        const { log } = await this.background.checkpoint().catch((error: unknown) => {
-          this.warn('background checkpoint failed; its frames are copied while writes wait instead', error);
-          return { log: previous };
-        });
-        if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(this.checkpointFrames / Math.max(1, log / Math.max(1, commits)))));
-        // Frames this round found beyond the last one's: few enough for the tail, or no fewer than
-        // before (writes outrun the copying, so more rounds would only let the WAL grow).
-        const fresh = log - previous;
-        if (fresh <= TAIL_FRAMES || fresh >= lastFresh) break;
-        lastFresh = fresh;
-        previous = log;
-      }
+      await this.backgroundRounds();
       await runBetweenTransactions(async () => {
         await this.durable();
         await this.copyTail(pin);
@@ -127,6 +115,27 @@ export class WalSync {
     const running = run().finally(() => { this.running = null; });
     this.running = running;
     return running;
+  }
+
+  /** Copies what the WAL holds on the background thread, in rounds, while writes go on. */
+  private async backgroundRounds(): Promise<void> {
+    const commits = this.commitsSinceCheckpoint;
+    // A failed background step (the thread could not start, say) leaves it all to the tail.
+    let previous = 0;
+    let lastFresh = Infinity;
+    for (let round = 0; round < MAX_BACKGROUND_ROUNDS; round++) {
+      const { log } = await this.background.checkpoint().catch((error: unknown) => {
+        this.warn('background checkpoint failed; its frames are copied while writes wait instead', error);
+        return { log: previous };
+      });
+      if (round === 0 && log > 0) this.checkpointEvery = Math.max(1, Math.min(10_000, Math.round(this.checkpointFrames / Math.max(1, log / Math.max(1, commits)))));
+      // Frames this round found beyond the last one's: few enough for the tail, or no fewer than
+      // before (writes outrun the copying, so more rounds would only let the WAL grow).
+      const fresh = log - previous;
+      if (fresh <= TAIL_FRAMES || fresh >= lastFresh) break;
+      lastFresh = fresh;
+      previous = log;
+    }
   }
 
   /** Resolves when no checkpoint is under way. */
@@ -150,6 +159,44 @@ export class WalSync {
     } finally {
       unpin();
     }
+  }
+
+  /**
+   * A checkpoint of every frame that then truncates the WAL file to nothing, so that no older frame
+   * (holding content since deleted) stays on disk. Runs between two transactions with
+   * synchronous=FULL, so SQLite syncs the WAL before copying and the database file before it
+   * truncates. Readers in other processes can delay it: it retries for a few seconds and answers
+   * whether the WAL was emptied.
+   */
+  async truncate(runBetweenTransactions: (step: () => Promise<void>) => Promise<void>): Promise<boolean> {
+    // No other checkpoint may run meanwhile: wait for the current one, then claim `running` at once.
+    while (this.running) await this.running.catch(() => undefined);
+    let emptied = false;
+    const run = async () => {
+      // Most frames are copied on the background thread first; writes wait only for the tail.
+      await this.backgroundRounds();
+      for (let attempt = 0; attempt < 20 && !emptied; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 250));
+        await runBetweenTransactions(async () => {
+          await this.durable();
+          const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+          this.db.pragma('synchronous = FULL');
+          this.db.pragma('busy_timeout = 250');
+          try {
+            const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+            emptied = result?.busy === 0;
+          } finally {
+            this.db.pragma(`busy_timeout = ${timeout}`);
+            this.db.pragma('synchronous = OFF');
+          }
+          if (emptied) this.commitsSinceCheckpoint = 0;
+        });
+      }
+    };
+    const running = run().finally(() => { this.running = null; });
+    this.running = running;
+    await running;
+    return emptied;
   }
 
   /** Before the connection closes: its closing checkpoint must sync, as under synchronous=FULL. */
