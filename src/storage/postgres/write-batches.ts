@@ -83,12 +83,12 @@ const USER: [string, SqlType, (q: Q) => unknown] = ['eu', 'text', (q) => q.endUs
 const candidateColumns = (withText: boolean) => `${withText ? SUMMARY_WITH_TEXT_COLUMNS : SUMMARY_COLUMNS}, model, feature_flags, tags`;
 
 /**
- * A candidate's linked feedback as JSON events (FEEDBACK_EVENT_COLUMNS' names). Only the
- * interaction id inside: the index on it is then the planner's one choice (see LINKED_FEEDBACK_EVENTS).
+ * A candidate's linked feedback as JSON events (FEEDBACK_EVENT_COLUMNS' names). Only the index's
+ * own columns inside the fence: it is then the planner's one choice (see LINKED_FEEDBACK_EVENTS).
  */
 const EVENTS_OF_CANDIDATE = `(SELECT coalesce(json_agg(json_build_object('id', e.id, 'slug', e.slug, 'value', e.value, 'end_user', e.end_user,
     'timestamp', e.timestamp, 'received_at', e.received_at, 'commented', ${COMMENT_SQL('e')})), '[]'::json)
-  FROM (SELECT * FROM feedback WHERE interaction_id = c.id AND interaction_id IS NOT NULL OFFSET 0) e WHERE e.project_id = q.pid AND e.status = 'linked')`;
+  FROM (SELECT * FROM feedback WHERE project_id = q.pid AND interaction_id = c.id AND interaction_id IS NOT NULL OFFSET 0) e WHERE e.status = 'linked')`;
 
 function linkAnswer(rows: Row[], candidates: LinkCandidates): LinkAnswer {
   const states: [string, InteractionState][] = [];
@@ -191,11 +191,12 @@ export const INTERACTION_DIMENSIONS = batch<ProjectKey, (InteractionDimensions &
   });
 
 export const LINKED_FEEDBACK_EVENTS = batch<ProjectKey, FeedbackEvent[]>([P, ID],
-  // Only the interaction id inside: the index on it is then the planner's one choice, even without
-  // statistics (status = 'linked' would make the project-wide index of linked feedback look as good).
+  // Only the columns of feedback_interaction (project_id, interaction_id, timestamp) inside the fence:
+  // it is then the planner's one choice, even without statistics (status = 'linked' would make the
+  // project-wide index of linked feedback look as good, and it scans a whole project).
   (from) => `SELECT q.n, ${FEEDBACK_EVENT_COLUMNS} FROM ${from}
-    CROSS JOIN LATERAL (SELECT * FROM feedback WHERE interaction_id = q.iid AND interaction_id IS NOT NULL OFFSET 0) f
-    WHERE f.project_id = q.pid AND f.status = 'linked'`,
+    CROSS JOIN LATERAL (SELECT * FROM feedback WHERE project_id = q.pid AND interaction_id = q.iid AND interaction_id IS NOT NULL OFFSET 0) f
+    WHERE f.status = 'linked'`,
   (rows) => rows.map(feedbackEventFromRow));
 
 export interface NeighboursKey { projectId: string; endUser: string; timeStart: number }
