@@ -8,6 +8,8 @@ import { feedbackBody, interactionBody, otlpExportRequest, PATHS, prng, type Wor
 
 export interface LoadSpec {
   url: string;
+  /** More servers loaded at once by this process (the connections split evenly between url and these). */
+  moreUrls?: string[];
   apiKey: string;
   workload: Workload;
   /** interaction workload: false, true, or null (field left out: the default, true). */
@@ -62,9 +64,10 @@ async function load(spec: LoadSpec, seconds: number, seed: number): Promise<Resu
   const otlp = spec.workload === 'otlp' ? otlpBodies(spec, seed) : null;
   const pool = otlp ? [] : bodyPool(spec, seed);
   let next = 0;
-  return autocannon({
-    url: spec.url,
-    connections: spec.connections,
+  const urls = [spec.url, ...(spec.moreUrls ?? [])];
+  const results = await Promise.all(urls.map((url) => autocannon({
+    url,
+    connections: Math.max(1, Math.round(spec.connections / urls.length)),
     duration: seconds,
     timeout: 30,
     requests: [{
@@ -74,7 +77,25 @@ async function load(spec: LoadSpec, seconds: number, seed: number): Promise<Resu
       // Each request takes the next body of the pool (shared by all connections).
       setupRequest: (request) => ({ ...request, body: otlp ? otlp() : pool[next++ % POOL]! }),
     }],
-  });
+  })));
+  return results.length === 1 ? results[0]! : merged(results);
+}
+
+/** Several servers' results as one: counts summed, latency figures the worst of them (autocannon gives percentiles, not histograms). */
+function merged(results: Result[]): Result {
+  const sum = (f: (r: Result) => number) => results.reduce((total, r) => total + f(r), 0);
+  const worst = (f: (r: Result) => number) => Math.max(...results.map(f));
+  const statusCodeStats: Record<string, { count: number }> = {};
+  for (const r of results) {
+    for (const [code, stat] of Object.entries(r.statusCodeStats ?? {})) {
+      statusCodeStats[code] = { count: (statusCodeStats[code]?.count ?? 0) + (stat as { count: number }).count };
+    }
+  }
+  return {
+    ...results[0]!, '2xx': sum((r) => r['2xx']), non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts),
+    duration: worst((r) => r.duration), statusCodeStats,
+    latency: { ...results[0]!.latency, p50: worst((r) => r.latency.p50), p99: worst((r) => r.latency.p99), mean: sum((r) => r.latency.mean * r['2xx']) / Math.max(1, sum((r) => r['2xx'])) },
+  };
 }
 
 async function main(): Promise<void> {

@@ -12,10 +12,9 @@
 // RSS. Prints medians and spreads (min–max over the runs) with the ratio to the baseline measured
 // in the same run.
 // PostgreSQL phase (unless BENCH_POSTGRES=0, or no PostgreSQL server binaries are installed): a
-// throw-away PostgreSQL server (test/support/postgres.ts) runs for the whole bench; each run seeds
-// a fresh database with BENCH_SMALL interactions through PostgresStorage, starts feedloop with
-// DATABASE_URL, and loads baseline and feedloop alternately with feedback and interactions
-// (anonymize false).
+// durable throw-away PostgreSQL server (test/support/postgres.ts) runs for the whole bench; each
+// run measures pgbench's per-transaction floor on it, then one and two feedloop instances on a fresh
+// database (bench/postgres.ts). `npm run bench -- postgres` runs that phase alone.
 //
 // Environment: BENCH_DURATION (s, default 20), BENCH_WARMUP (s, default 3), BENCH_RUNS (default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_SMALL (default 10000), BENCH_LARGE (default 1000000),
@@ -34,7 +33,8 @@ import {
   type Running,
 } from './harness.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { seedDataDir, seedPostgres } from './seed.js';
+import { failedLoads, loadStep, postgresMain, postgresRun, postgresSummary, type PostgresRunResult } from './postgres.js';
+import { seedDataDir } from './seed.js';
 
 
 const settings = {
@@ -80,13 +80,6 @@ async function checkFeedloop(server: Running, apiKey: string, seeded: number): P
 
 // ---------------------------------------------------------------------------------------------
 
-interface PostgresRunResult {
-  seedSeconds: number;
-  baselineFeedback: LoadResult; feedback: LoadResult;
-  baselineInteraction: LoadResult; interaction: LoadResult;
-  memory: { rssMb: number; peakMb: number };
-}
-
 interface RunResult {
   /** Present when the PostgreSQL phase ran (then in every run). */
   postgres?: PostgresRunResult;
@@ -102,6 +95,12 @@ interface RunResult {
   previous?: { feedback: LoadResult; interaction: LoadResult };
 }
 
+/** Node arguments of a feedloop server (under --cpu-prof with BENCH_CPU_PROF). */
+const feedloopArgs = (tag: string) => [
+  ...(settings.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir, '--cpu-prof-name', `feedloop-${tag}-${Date.now()}.cpuprofile`] : []),
+  join(ROOT, 'bin/feedloop.js'), 'serve',
+];
+
 async function main(): Promise<void> {
   const apiKey = `fl_sk_bench_${randomBytes(18).toString('base64url')}`;
   const loadBefore = loadavg();
@@ -110,10 +109,6 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ` +
     `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
-  const feedloopArgs = (tag: string) => [
-    ...(settings.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir, '--cpu-prof-name', `feedloop-${tag}-${Date.now()}.cpuprofile`] : []),
-    join(ROOT, 'bin/feedloop.js'), 'serve',
-  ];
   // DATABASE_URL is set (to the run's database) only for the PostgreSQL phase; '' means SQLite.
   const feedloopEnv = (dataDir: string, databaseUrl = '') => ({ FEEDLOOP_DATA_DIR: dataDir, FEEDLOOP_API_KEY: apiKey, DATABASE_URL: databaseUrl });
 
@@ -204,29 +199,12 @@ async function main(): Promise<void> {
 
       const postgres = state.postgres;
       if (postgres) {
-        const database = `feedloop_bench_${run}`;
-        const databaseUrl = await postgres.createDatabase(database);
-        const pgSeeded = await seedPostgres(databaseUrl, settings.small, apiKey);
-        console.log(`  run ${run} seeded PostgreSQL with ${fmt(pgSeeded.count)} interactions through the storage layer in ${pgSeeded.seconds.toFixed(1)} s`);
-        const pgDir = tempDir('feedloop-bench-pg-');
-        const pg = await startServer(`feedloop on PostgreSQL (${fmt(settings.small)})`, feedloopArgs('postgres'), feedloopEnv(pgDir, databaseUrl));
-        try {
-          await checkFeedloop(pg, apiKey, settings.small);
-          partial.postgres = {
-            seedSeconds: pgSeeded.seconds,
-            baselineFeedback: await step('baseline, feedback body', spec(baseline.url, 'feedback', null, settings.small)),
-            feedback: await step(`postgres feedback (${fmt(settings.small)})`, spec(pg.url, 'feedback', null, settings.small), pg),
-            baselineInteraction: await step('baseline, interaction body', spec(baseline.url, 'interaction', false, settings.small)),
-            interaction: await step('postgres interaction anonymize:false', spec(pg.url, 'interaction', false, settings.small), pg),
-            memory: memoryOf(pg.child.pid!),
-          };
-        } finally {
-          await stopServer(pg);
-          rmSync(pgDir, { recursive: true, force: true });
-          // Dropped at once, so that nothing of it is left for PostgreSQL's background work (autovacuum)
-          // during the next loads.
-          await postgres.dropDatabase(database);
-        }
+        partial.postgres = await postgresRun({
+          run, server: postgres, baseline, apiKey, settings,
+          startFeedloop: (tag, databaseUrl) => startServer(`feedloop on PostgreSQL (${tag})`, feedloopArgs(tag), feedloopEnv(tempDir('feedloop-bench-pg-'), databaseUrl)),
+          check: (server) => checkFeedloop(server, apiKey, settings.small),
+          step: (label, spec, servers) => loadStep(run, label, spec, servers),
+        });
       }
 
       readThrough(join(largeDir, 'feedloop.sqlite'));
@@ -312,21 +290,18 @@ function printSummary(results: RunResult[], loadBefore: number[], loadAfter: num
       q: (r: RunResult) => LoadResult, qBase: (r: RunResult) => LoadResult) =>
       lines.push(`${label}: PostgreSQL ÷ SQLite req/s (same run) ${spread(ratio(p, q), 2)}` +
         `  ratio to baseline: PostgreSQL ${spread(ratio(p, pBase), 2)}, SQLite ${spread(ratio(q, qBase), 2)}`);
-    lines.push(`PostgreSQL (${small} stored, fresh database per run; baseline re-measured beside each PostgreSQL load):`);
-    throughputLine('postgres feedback', (r) => pg(r).feedback, (r) => pg(r).baselineFeedback, 0.85);
-    latencyLines('postgres feedback', (r) => pg(r).feedback, (r) => pg(r).baselineFeedback, 10);
-    throughputLine('postgres interaction anonymize:false', (r) => pg(r).interaction, (r) => pg(r).baselineInteraction, 0.8);
-    latencyLines('postgres interaction anonymize:false', (r) => pg(r).interaction, (r) => pg(r).baselineInteraction, 10);
+    lines.push(...postgresSummary(results.map(pg), settings.small));
     versusSqlite('postgres vs sqlite feedback', (r) => pg(r).feedback, (r) => pg(r).baselineFeedback, (r) => r.feedback, (r) => r.baselineFeedback);
     versusSqlite('postgres vs sqlite interaction anonymize:false', (r) => pg(r).interaction, (r) => pg(r).baselineInteraction,
       (r) => r.interaction, (r) => r.baselineInteraction);
-    lines.push(`RSS of feedloop on PostgreSQL (${small} stored) after its two loads: ${spread(col((r) => pg(r).memory.rssMb), 0, ' MB')}` +
-      `  peak ${spread(col((r) => pg(r).memory.peakMb), 0, ' MB')}; seeding ${small} into PostgreSQL: ${spread(col((r) => pg(r).seedSeconds), 1, ' s')}`);
   } else if (postgresNote) {
     lines.push(postgresNote);
   }
-  const failures = results.flatMap((r): unknown[] => [...Object.values(r), ...(r.postgres ? Object.values(r.postgres) : [])])
-    .filter((x): x is LoadResult => typeof x === 'object' && x !== null && 'non2xx' in x && (x as LoadResult).non2xx + (x as LoadResult).errors + (x as LoadResult).timeouts > 0);
+  const failures = [
+    ...results.flatMap((r): unknown[] => Object.values(r))
+      .filter((x): x is LoadResult => typeof x === 'object' && x !== null && 'non2xx' in x && (x as LoadResult).non2xx + (x as LoadResult).errors + (x as LoadResult).timeouts > 0),
+    ...results.flatMap((r) => (r.postgres ? failedLoads(r.postgres) : [])),
+  ];
   if (failures.length > 0) lines.push(`WARNING: ${failures.length} load(s) had non-2xx responses, errors or timeouts (see the per-run lines).`);
   lines.push(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
   console.log(lines.join('\n'));
@@ -400,6 +375,9 @@ async function otlpMain(): Promise<void> {
 
 try {
   if (process.argv.includes('read')) await (await import('./read.js')).readMain();
+  else if (process.argv.includes('postgres')) {
+    await postgresMain(`fl_sk_bench_${randomBytes(18).toString('base64url')}`, feedloopArgs, checkFeedloop);
+  }
   else if (process.argv.includes('data')) await (await import('./data-bench.js')).dataMain();
   else if (process.argv.includes('soak')) await (await import('./soak.js')).runSoak();
   else if (process.argv.includes('dashboard')) await (await import('./dashboard.js')).dashboardMain();

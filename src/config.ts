@@ -15,6 +15,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Connections in the PostgreSQL pool of this instance. */
   databasePoolSize: number;
+  /** Named (prepared) PostgreSQL statements; off behind a pooler that cannot keep them (PgBouncer < 1.21 in transaction mode). */
+  databasePreparedStatements: boolean;
   /** Ensures a default project with this secret key (scripts, tests, deployments). */
   apiKey: string | null;
   clockSkewMs: number;
@@ -75,6 +77,7 @@ export const SETTINGS = [
   ['FEEDLOOP_DATA_DIR', './data', 'directory of the embedded SQLite database'],
   ['DATABASE_URL', '', 'postgres://user:pass@host/db selects PostgreSQL instead of SQLite'],
   ['FEEDLOOP_DB_POOL', '10', 'PostgreSQL connections per instance'],
+  ['FEEDLOOP_DB_PREPARED', 'true', 'prepared PostgreSQL statements (false behind PgBouncer < 1.21 in transaction mode)'],
   ['FEEDLOOP_API_KEY', '', 'ensures a default project with this secret key'],
   ['FEEDLOOP_CLOCK_SKEW', '120s', 'tolerance for front-end clocks when linking by time'],
   ['FEEDLOOP_LOOKBACK', '24h', 'how far back the time rule looks for the interaction'],
@@ -133,6 +136,13 @@ function integer(env: Env, name: (typeof SETTINGS)[number][0], min: number, max:
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${text}")`);
   return n;
+}
+
+function boolean(env: Env, name: (typeof SETTINGS)[number][0]): boolean {
+  const text = value(env, name).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
 }
 
 function retention(env: Env): number | null {
@@ -213,6 +223,7 @@ export function loadConfig(env: Env = process.env, options: { isTerminal?: boole
     dataDir: resolve(value(env, 'FEEDLOOP_DATA_DIR')),
     databaseUrl,
     databasePoolSize: integer(env, 'FEEDLOOP_DB_POOL', 1, 1000),
+    databasePreparedStatements: boolean(env, 'FEEDLOOP_DB_PREPARED'),
     apiKey,
     clockSkewMs: duration(env, 'FEEDLOOP_CLOCK_SKEW'),
     lookbackMs: duration(env, 'FEEDLOOP_LOOKBACK'),
@@ -268,7 +279,7 @@ export function describeConfig(c: Config): string[] {
   const mask = (s: string | null) => (s === null ? '(not set)' : `${s.slice(0, 6)}…`);
   const url = c.databaseUrl === null ? '(not set: embedded SQLite)' : c.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   return [
-    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
+    `PORT=${c.port}`, `HOST=${c.host}`, `FEEDLOOP_DATA_DIR=${c.dataDir}`, `DATABASE_URL=${url}`, `FEEDLOOP_DB_POOL=${c.databasePoolSize}`, `FEEDLOOP_DB_PREPARED=${c.databasePreparedStatements}`, `FEEDLOOP_API_KEY=${mask(c.apiKey)}`,
     `FEEDLOOP_CLOCK_SKEW=${c.clockSkewMs / 1000}s`, `FEEDLOOP_LOOKBACK=${c.lookbackMs / 1000}s`,
     `FEEDLOOP_PENDING_TTL=${c.pendingTtlMs / 1000}s`, `FEEDLOOP_CONVERSATION_GAP=${c.conversationGapMs / 1000}s`,
     `FEEDLOOP_BODY_LIMIT=${c.bodyLimitBytes}`, `FEEDLOOP_RATE_LIMIT=${c.rateLimitPerMinute}`, `FEEDLOOP_PII_THREADS=${c.piiThreads}`, `LOG_LEVEL=${c.logLevel}`,

@@ -83,7 +83,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // Writes run on this thread for both backends: SQLite's SQL is cheaper than handing rows to
   // another thread, and its fsync runs on libuv's pool (storage/sqlite/wal-sync.ts).
   const executor = new InProcessExecutor(storage, policy);
+  // PostgreSQL runs as many batches at once as it has connections, each waiting for its own locks:
+  // the queue hands over no more, and keeps an operation whose lock a batch in flight holds for the next.
+  const concurrent = storage.capabilities.concurrentTransactions;
   const queue = new WriteQueue(executor, {
+    maxInFlight: concurrent, holdConflicting: concurrent !== undefined,
     onBatch: (batch) => {
       metrics.observeBatch({ size: batch.size, seconds: batch.seconds, failed: batch.errors.length });
       if (batch.errors.length < batch.size) health.writeSucceeded();

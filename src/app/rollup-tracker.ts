@@ -97,8 +97,8 @@ export class RollupTracker {
     const missing = [...new Set(ids)].filter((id) => !this.tracked.has(keyOf(projectId, id)));
     for (let k = 0; k < missing.length; k += 1000) {
       const chunk = missing.slice(k, k + 1000);
-      const dimensions = await this.tx.findInteractionDimensions(projectId, chunk);
-      const events = await this.tx.findLinkedFeedbackEvents(projectId, [...dimensions.keys()]);
+      // Issued together: one round trip where storage answers concurrent reads together (PostgreSQL).
+      const [dimensions, events] = await Promise.all([this.tx.findInteractionDimensions(projectId, chunk), this.tx.findLinkedFeedbackEvents(projectId, chunk)]);
       for (const id of chunk) {
         const d = dimensions.get(id);
         if (!d) {

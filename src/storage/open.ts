@@ -8,6 +8,8 @@ export interface StorageSettings {
   dataDir: string;
   databaseUrl: string | null;
   databasePoolSize?: number;
+  /** Named (prepared) PostgreSQL statements (default true). */
+  databasePreparedStatements?: boolean;
   /** How long a write waits for a lock another process holds before failing (a 503); default 5 s. */
   storageWaitMs?: number;
   /** SQLite: WAL pages between checkpoints. */
@@ -28,6 +30,7 @@ export async function openStorage(settings: StorageSettings): Promise<Storage> {
     const { PostgresStorage } = await import('./postgres/postgres-storage.js');
     storage = new PostgresStorage({
       connectionString: settings.databaseUrl, poolSize: settings.databasePoolSize ?? 10, onWarning: settings.onWarning, lockWaitMs: settings.storageWaitMs,
+      preparedStatements: settings.databasePreparedStatements ?? true,
     });
   } else {
     storage = new SqliteStorage({

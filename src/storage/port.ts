@@ -55,6 +55,12 @@ export function lastSecretKeyError(): FeedloopError {
 export interface StorageCapabilities {
   /** Several server processes may share this database (so per-end-user locks are needed). */
   readonly sharedBetweenProcesses: boolean;
+  /**
+   * How many write transactions run at once at most (PostgreSQL: its pool's connections). The write
+   * queue hands over no more batches than that: requests that arrive meanwhile gather into the next
+   * batch instead of queueing for a connection in batches of their own. Absent: no such limit.
+   */
+  readonly concurrentTransactions?: number;
 }
 
 /**
@@ -92,7 +98,13 @@ export interface LifecycleTransaction {
   dropEmptyRollups(keys: BucketKey[]): Promise<void>;
 }
 
-/** Writes and the reads that decide them, inside one transaction (see Storage.transaction). */
+/**
+ * Writes and the reads that decide them, inside one transaction (see Storage.transaction). Calls
+ * take effect in the order they are made, whether or not each is awaited before the next: reads
+ * made together (without awaiting each other) see the same state and may be answered together
+ * (PostgreSQL answers each kind of read made in one burst with one statement), and a write's
+ * failure may surface only at a later call or at commit.
+ */
 export interface StorageTransaction extends LifecycleTransaction {
   /** Serialises linking for one end user across processes (a no-op where one process writes). */
   lockEndUser(projectId: string, endUser: string): Promise<void>;

@@ -7,7 +7,7 @@ import { orphanPending } from '../../src/app/orphaning.js';
 import { newId } from '../../src/core/ids.js';
 import type { LinkCandidateQuery, LinkCandidates } from '../../src/core/linking.js';
 import type { FeedbackRecord, InteractionRecord, InteractionSummary, InteractionSummaryWithText, TagUpdateRecord } from '../../src/core/model.js';
-import type { ApiKeyRecord, SessionRecord, Storage } from '../../src/storage/port.js';
+import type { ApiKeyRecord, SessionRecord, Storage, StorageTransaction } from '../../src/storage/port.js';
 
 const T = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -207,6 +207,57 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         const i = interaction(p);
         await insert(s, { interactions: [i] });
         assert.deepEqual(await s.getInteraction(p, i.id), i);
+      }));
+
+      test('calls take effect in the order they are made, awaited or not: a read sees the writes made before it, not those after', using(async (s) => {
+        const p = newId();
+        const i = interaction(p, { outputHash: 'oh' });
+        const f = feedback(p, { eventId: 'evt' });
+        await s.transaction(async (tx) => {
+          const before = tx.findFeedbackByEventId(p, 'evt');
+          const writes = [tx.insertInteractions([i]), tx.insertFeedback([f])];
+          const after = [tx.findLinkCandidates(query(p, { outputHash: 'oh' })), tx.findFeedbackByEventId(p, 'evt')] as const;
+          await Promise.all(writes);
+          assert.equal(await before, null);
+          assert.deepEqual((await after[0]).contentEndedBy, summary(i));
+          assert.deepEqual(await after[1], f);
+        });
+      }));
+
+      test('reads made together are each answered as if made alone', using(async (s) => {
+        const p = newId();
+        const traceId = 'f'.repeat(32);
+        const rows = [
+          interaction(p, { outputHash: 'o1', inputHash: 'i1', timeEnd: T - 10 * MINUTE, traceId, spanId: '1'.repeat(16) }),
+          interaction(p, { outputHash: 'o1', inputHash: 'i2', timeEnd: T - 5 * MINUTE, traceId, spanId: '2'.repeat(16) }),
+          interaction(p, { outputHash: 'o2', timeEnd: T + MINUTE, output: 'copy this text please' }),
+          interaction(p, { endUser: 'user-2', outputHash: 'o1', timeEnd: T - MINUTE }),
+        ];
+        const waiting = [
+          feedback(p, { eventId: 'e1', interactionRef: 'later' }), feedback(p, { traceRef: traceId }),
+          feedback(p, { status: 'linked', link: 'output', interactionId: rows[0]!.id, linkedTimeEnd: rows[0]!.timeEnd, slug: 'thumbs_down' }),
+        ];
+        await insert(s, { interactions: rows, feedback: waiting, tags: [tagUpdate(p), tagUpdate(p, { endUser: 'user-2' })] });
+        const queries = [
+          query(p, { interactionRef: rows[1]!.id }), query(p, { interactionRef: 'missing' }), query(p, { traceRef: traceId }),
+          query(p, { traceRef: traceId, spanRef: '1'.repeat(16) }), query(p, { outputHash: 'o1' }), query(p, { outputHash: 'o2' }),
+          query(p, { inputHash: 'i1' }), query(p, { outputHash: 'o1', inputHash: 'i2' }), query(p, { endUser: 'user-2', outputHash: 'o1' }),
+          query(p), query(p, { timestamp: T - 7 * MINUTE }), query(p, { recentLimit: 2 }), query(p, { endUser: 'user-2', recentLimit: 5 }),
+        ];
+        const reads = (tx: StorageTransaction) => [
+          ...queries.map((q) => () => tx.findLinkCandidates(q)),
+          () => tx.findConversationNeighbours(p, 'user-1', T - 6 * MINUTE), () => tx.findConversationNeighbours(p, 'user-2', T),
+          () => tx.findRelinkableFeedback(p, 'user-1', 'later', T, { before: SKEW, after: DAY }), () => tx.findRelinkableFeedback(p, 'user-2', 'x', T, { before: SKEW, after: DAY }),
+          () => tx.findTraceFeedback(p, traceId), () => tx.findUnlinkedTagUpdates(p, 'user-1'), () => tx.findUnlinkedTagUpdates(p, 'user-2'),
+          () => tx.findFeedbackByEventId(p, 'e1'), () => tx.findFeedbackByEventId(p, 'e2'), () => tx.findInteractionById(p, rows[2]!.id),
+          () => tx.findInteractionDimensions(p, [rows[0]!.id, rows[3]!.id, 'missing']), () => tx.findLinkedFeedbackEvents(p, [rows[0]!.id, rows[1]!.id]),
+          () => tx.findTagCandidates(p, 'user-1', T, SKEW, null, 'o2'),
+        ];
+        const alone: unknown[] = [];
+        await s.transaction(async (tx) => { for (const read of reads(tx)) alone.push(await read()); });
+        const together = await s.transaction((tx) => Promise.all(reads(tx).map((read) => read())));
+        assert.deepEqual(together, alone);
+        assert.deepEqual((alone[4] as LinkCandidates).contentEndedBy, summary(rows[1]!));
       }));
 
       test('lockEndUser can be taken repeatedly in one transaction', using(async (s) => {

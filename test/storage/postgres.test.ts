@@ -14,6 +14,7 @@ import { newId } from '../../src/core/ids.js';
 import { createContentHasher } from '../../src/core/text.js';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import { batchProperty } from './batch-property.js';
 import { feedback, interaction, storageContract } from './contract.js';
 import { lifecycleContract } from './lifecycle-contract.js';
 import { readContract } from './read-contract.js';
@@ -42,6 +43,15 @@ if (unavailable !== null) {
       return instances;
     },
     fold: (s) => (s as PostgresStorage).fold(),
+  });
+
+  batchProperty('postgres', {
+    runs: 40,
+    open: async () => {
+      const s = new PostgresStorage({ connectionString: await server.createDatabase(), poolSize: 2 });
+      await s.migrate();
+      return s;
+    },
   });
 
   describe('postgres shared by several instances', () => {
@@ -132,6 +142,39 @@ if (unavailable !== null) {
       }
       assert.deepEqual(events, ['a commits', 'b locked']);
       assert.equal(found.contentEndedBy?.id, i.id);
+    });
+
+    test('a write that fails unawaited fails its transaction with its own error, not with the aborted-transaction error after it', async () => {
+      const a = instance();
+      await a.migrate();
+      const p = newId();
+      await a.transaction((tx) => tx.insertFeedback([feedback(p, { eventId: 'evt-dup' })]));
+      await assert.rejects(a.transaction(async (tx) => {
+        void tx.insertFeedback([feedback(p, { eventId: 'evt-dup' })]);
+        await tx.findLinkCandidates({ projectId: p, endUser: 'user-1', timestamp: T0, interactionRef: null, traceRef: null, spanRef: null, inputHash: null,
+          outputHash: 'oh', from: 0, until: T0, recentLimit: 0 });
+      }), (error: { code?: string }) => error.code === '23505');
+      // Unawaited and nothing read after it: the commit reports it.
+      await assert.rejects(a.transaction(async (tx) => { void tx.insertFeedback([feedback(p, { eventId: 'evt-dup' })]); }),
+        (error: { code?: string }) => error.code === '23505');
+    });
+
+    test('two transactions locking in opposite orders: one fails with deadlock_detected (what the executor retries), the other commits', async () => {
+      const [a, b] = [instance(), instance()];
+      await a.migrate();
+      let bothHaveOne!: () => void;
+      let first = 0;
+      const ready = new Promise<void>((resolve) => { bothHaveOne = resolve; });
+      const take = (s: PostgresStorage, one: string, other: string) => s.transaction(async (tx) => {
+        await tx.lockEndUser('p', one);
+        if (++first === 2) bothHaveOne();
+        await ready;
+        await tx.lockEndUser('p', other);
+      });
+      const results = await Promise.allSettled([take(a, 'x', 'y'), take(b, 'y', 'x')]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.equal((failed.reason as { code?: string }).code, '40P01');
     });
 
     test('the same event id checked by two instances at once is stored once', async () => {

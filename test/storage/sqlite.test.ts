@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { batchProperty } from './batch-property.js';
 import { storageContract } from './contract.js';
 import { lifecycleContract } from './lifecycle-contract.js';
 import { readContract } from './read-contract.js';
@@ -23,5 +24,14 @@ rollupProperty('sqlite', {
     const s = new SqliteStorage({ filename: join(dir, `rollups-${++files}.sqlite`) });
     await s.migrate();
     return [s];
+  },
+});
+
+batchProperty('sqlite', {
+  runs: 100,
+  open: async () => {
+    const s = new SqliteStorage({ filename: join(dir, `batches-${++files}.sqlite`) });
+    await s.migrate();
+    return s;
   },
 });

@@ -5,7 +5,8 @@ import { COUNTERS } from '../../core/rollups.js';
 import type { LifecycleTransaction } from '../port.js';
 import { feedbackFromRow, tagUpdateFromRow, type Row } from './rows.js';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
+/** The transaction's connection (a pipeline, see pipeline.ts): statements in the order they are issued. */
+interface Queryable { query<R extends pg.QueryResultRow = Row>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> }
 
 /** The advisory lock of whoever folds rollup deltas (FOLD_LOCK in postgres-storage.ts): held, no fold moves rows meanwhile. */
 const FOLD_LOCK = '7378705444617158513';

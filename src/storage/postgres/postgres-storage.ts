@@ -2,6 +2,9 @@
 // several stateless server instances behind a load balancer. Transactions run at READ COMMITTED;
 // what must not race between instances is serialised with transaction-scoped advisory locks (per
 // end user for linking, per idempotency key for retries), taken before the reads that decide a write.
+// A write transaction is pipelined (pipeline.ts): its writes are not awaited one by one, and the
+// reads of one burst are answered by one statement per kind (write-batches.ts), so a group commit
+// costs a few round trips whatever its size.
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { ConversationNeighbours } from '../../core/conversations.js';
@@ -19,20 +22,24 @@ import {
 } from '../port.js';
 import { feedbackEventFromRow } from '../read-rows.js';
 import { DelegatingReads } from '../read-side.js';
-import { DIMENSION_COLUMNS, FEEDBACK_EVENT_COLUMNS, feedbackOfInteractionsQuery, findInteractionsQuery, recomputeRollupsQuery } from '../sql/read-sql.js';
-import { summaryFromRow, summaryWithTextFromRow, SUMMARY_COLUMNS, SUMMARY_WITH_TEXT_COLUMNS } from '../summary.js';
+import { recomputeRollupsQuery } from '../sql/read-sql.js';
+import { summaryFromRow, SUMMARY_COLUMNS } from '../summary.js';
 import { probePayload } from '../probe.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { Pipeline } from './pipeline.js';
 import { postgresLifecycle } from './postgres-lifecycle.js';
 import { COUNTER_LIST, POSTGRES_DIALECT, PostgresReads } from './postgres-reads.js';
 import {
   FEEDBACK_COLUMNS, INTERACTION_COLUMNS, apiKeyFromRow, columnArrays, feedbackFromRow, interactionFromRow, jsonParam,
-  multiRowInsert, sessionFromRow, tagUpdateFromRow, type Row,
+  multiRowInsert, sessionFromRow, type Row,
 } from './rows.js';
+import {
+  CONVERSATION_NEIGHBOURS, FEEDBACK_BY_EVENT_ID, INTERACTION_BY_ID, INTERACTION_DIMENSIONS, linkBatch, LINKED_FEEDBACK_EVENTS, lockStatement,
+  RELINKABLE_FEEDBACK, statement, TRACE_FEEDBACK, UNLINKED_TAG_UPDATES, type InteractionState,
+} from './write-batches.js';
 
-/** How many unlinked feedback of one end user are re-examined when one of their interactions arrives. */
-const RELINK_LIMIT = 1000;
-/** Session advisory lock held while migrating: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
+const stateKey = (projectId: string, id: string) => `rollup-state\u0000${projectId}\u0000${id}`;
+/** Transaction advisory lock of each migration step: 'feedloop' in ASCII, so it is recognisable in pg_locks. */
 const MIGRATION_LOCK = '7378705444617158512';
 /** Transaction advisory lock of whoever folds rollup deltas into rollups (or rebuilds them): one at a time. */
 const FOLD_LOCK = '7378705444617158513';
@@ -62,12 +69,29 @@ export interface PostgresStorageOptions {
   poolSize?: number;
   /** PostgreSQL's lock_timeout for this pool's sessions (default 5 s): a write waiting longer for a lock fails (a 503). */
   lockWaitMs?: number;
+  /**
+   * Named (prepared) statements, parsed once per connection (default true). Off for a pooler that
+   * cannot keep them across its server connections (PgBouncer before 1.21 in transaction mode).
+   */
+  preparedStatements?: boolean;
   /** Told of a failure that loses nothing but needs an operator's eye (a fold of rollup deltas that failed). */
   onWarning?: (message: string, error: unknown) => void;
 }
 
-/** What both the pool (reads) and a checked-out client (transactions) offer. */
-type Queryable = Pick<pg.ClientBase, 'query'>;
+/** What the pool (reads) and a transaction's pipeline offer. */
+interface Queryable { query<R extends pg.QueryResultRow = Row>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> }
+
+/** A client that sends every statement unnamed (so unprepared): the names given are dropped. */
+class UnnamedStatementsClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config] = args;
+    if (typeof config === 'object' && config !== null && 'name' in config && typeof (config as { submit?: unknown }).submit !== 'function') {
+      const { name: _name, ...unnamed } = config as pg.QueryConfig;
+      args[0] = unnamed;
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
 
 /**
  * BIGINT columns hold millisecond times, far below 2^53: parse them to numbers. Set on this pool
@@ -77,17 +101,6 @@ const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
-
-/** SQL text -> prepared statement name, so each connection parses a statement once. */
-const statementNames = new Map<string, string>();
-function statement(text: string, values: unknown[]): pg.QueryConfig {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `feedloop_${statementNames.size + 1}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values };
-}
 
 async function rows(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
   return (await db.query<Row>(statement(text, values))).rows;
@@ -113,7 +126,7 @@ const first = (byKind: Map<string, Row[]>, kind: string): InteractionSummary | n
 };
 
 export class PostgresStorage extends DelegatingReads implements Storage {
-  readonly capabilities: StorageCapabilities = { sharedBetweenProcesses: true };
+  readonly capabilities: StorageCapabilities;
   private readonly pool: pg.Pool;
   private secret: string | null = null;
   protected readonly reads: PostgresReads;
@@ -125,9 +138,13 @@ export class PostgresStorage extends DelegatingReads implements Storage {
     super();
     // A server that does not answer fails a request after CONNECT_TIMEOUT_MS (a 503) instead of
     // holding it; keep-alive notices connections that a failover or a cut network left dangling.
+    const poolSize = options.poolSize ?? 10;
+    this.capabilities = { sharedBetweenProcesses: true, concurrentTransactions: poolSize };
+    // Pipeline mode: a client writes its statements without waiting for earlier answers (pipeline.ts).
     this.pool = new pg.Pool({
-      connectionString: options.connectionString, max: options.poolSize ?? 10, types,
+      connectionString: options.connectionString, max: poolSize, types, pipeline: true,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, lock_timeout: options.lockWaitMs ?? 5000,
+      ...(options.preparedStatements === false ? { Client: UnnamedStatementsClient } : {}),
     });
     this.reads = new PostgresReads(this.pool);
     this.warn = options.onWarning ?? (() => undefined);
@@ -140,40 +157,58 @@ export class PostgresStorage extends DelegatingReads implements Storage {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      // Two instances starting at once: the second waits here, then finds nothing left to apply.
-      // Another instance may migrate for longer than lock_timeout: wait for it as long as it takes.
-      await client.query('SET lock_timeout = 0');
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      try {
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-        const { rows: [current] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
-        for (let v = current?.version ?? 0; v < POSTGRES_MIGRATIONS.length; v++) {
-          // DDL is transactional in PostgreSQL: a migration applies completely or not at all.
-          await client.query('BEGIN');
-          try {
-            await client.query(POSTGRES_MIGRATIONS[v]!);
-            await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          }
+      // One transaction per step, each under a transaction-scoped advisory lock, so that this works
+      // through a pooler in transaction mode too (it keeps no session, hence no session lock):
+      // instances starting at once apply each migration once; the others wait, then find it applied.
+      const step = async <T>(work: () => Promise<T>, isolation = ''): Promise<T> => {
+        await client.query(`BEGIN${isolation}`);
+        try {
+          // Another instance may migrate for longer than lock_timeout: wait for it as long as it takes.
+          await client.query('SET LOCAL lock_timeout = 0');
+          await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+          const result = await work();
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
         }
+      };
+      for (;;) {
+        const applied = await step(async () => {
+          await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+          const { rows: [current] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
+          const version = current?.version ?? 0;
+          if (version >= POSTGRES_MIGRATIONS.length) return false;
+          // DDL is transactional in PostgreSQL: a migration applies completely or not at all.
+          await client.query(POSTGRES_MIGRATIONS[version]!);
+          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version + 1, Date.now()]);
+          return true;
+        });
+        if (!applied) break;
+      }
+      await step(async () => {
         await client.query("INSERT INTO settings (key, value) VALUES ('installation_secret', $1) ON CONFLICT (key) DO NOTHING",
           [randomBytes(32).toString('base64url')]);
-        // Rows stored before rollups existed are counted once, here (under the migration lock).
-        const built = await client.query('SELECT 1 FROM settings WHERE key = $1', [ROLLUPS_BUILT]);
-        if (built.rowCount === 0) {
-          await this.rebuildOn(client, null);
-          await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [ROLLUPS_BUILT, String(Date.now())]);
+      });
+      // Rows stored before rollups existed are counted once, here. One snapshot for the check and the
+      // rebuild (see rebuildOn); it is taken before the lock is granted, so an instance that waited
+      // for another's rebuild fails to serialize (40001) and tries again, then finds it done.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await step(async () => {
+            if ((await client.query('SELECT 1 FROM settings WHERE key = $1', [ROLLUPS_BUILT])).rowCount !== 0) return;
+            await this.recomputeInto(client, null);
+            await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [ROLLUPS_BUILT, String(Date.now())]);
+          }, ' ISOLATION LEVEL REPEATABLE READ');
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40001' || attempt >= 5) throw error;
         }
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-        await client.query('RESET lock_timeout');
       }
       this.startFolding();
     } catch (error) {
-      // The connection may still hold the session lock or an open transaction: do not reuse it.
+      // The connection may hold an open transaction: do not reuse it.
       broken = error as Error;
       throw error;
     } finally {
@@ -225,19 +260,25 @@ export class PostgresStorage extends DelegatingReads implements Storage {
   private async rebuildOn(client: pg.PoolClient, projectId: string | null): Promise<number> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [FOLD_LOCK]);
-      const where = projectId === null ? '' : ' WHERE project_id = $1';
-      const values = projectId === null ? [] : [projectId];
-      await client.query(`DELETE FROM rollup_deltas${where}`, values);
-      await client.query(`DELETE FROM rollups${where}`, values);
-      const recompute = recomputeRollupsQuery(POSTGRES_DIALECT, projectId);
-      const inserted = await client.query(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`, recompute.values);
+      const buckets = await this.recomputeInto(client, projectId);
       await client.query('COMMIT');
-      return inserted.rowCount ?? 0;
+      return buckets;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Replaces rollups (and their deltas) by their recomputation, inside the caller's REPEATABLE READ transaction. */
+  private async recomputeInto(client: pg.PoolClient, projectId: string | null): Promise<number> {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [FOLD_LOCK]);
+    const where = projectId === null ? '' : ' WHERE project_id = $1';
+    const values = projectId === null ? [] : [projectId];
+    await client.query(`DELETE FROM rollup_deltas${where}`, values);
+    await client.query(`DELETE FROM rollups${where}`, values);
+    const recompute = recomputeRollupsQuery(POSTGRES_DIALECT, projectId);
+    const inserted = await client.query(`INSERT INTO rollups (project_id, dimension, value, hour, ${COUNTER_LIST}) ${recompute.text}`, recompute.values);
+    return inserted.rowCount ?? 0;
   }
 
   async rebuildRollups(projectId: string | null): Promise<{ buckets: number }> {
@@ -267,15 +308,19 @@ export class PostgresStorage extends DelegatingReads implements Storage {
       client.off('error', onError);
       client.release(error);
     };
+    // BEGIN goes out with the transaction's first statements, COMMIT right behind its last writes.
+    const pipeline = new Pipeline(client, lockStatement);
     try {
-      await client.query('BEGIN');
-      const result = await work(this.createTransaction(client));
-      await client.query('COMMIT');
+      pipeline.begin();
+      const result = await work(this.createTransaction(pipeline));
+      await pipeline.commit();
       release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').then(() => release(), (e: Error) => release(e));
-      throw error;
+      await pipeline.rollback().then(() => release(), (e: Error) => release(e));
+      // The first statement that failed made the later ones fail ("transaction is aborted"): its
+      // error (a deadlock, a unique violation) is the one to report and to decide a retry on.
+      throw pipeline.failure ?? error;
     } finally {
       release();
     }
@@ -419,16 +464,15 @@ export class PostgresStorage extends DelegatingReads implements Storage {
     return { pending: count('pending'), orphaned: count('orphaned') };
   }
 
-  private createTransaction(db: pg.PoolClient): StorageTransaction {
+  private createTransaction(db: Pipeline): StorageTransaction {
     /**
      * Serialises this transaction with every other one (in any process) that takes the same key,
      * until commit or rollback. Under READ COMMITTED each statement sees what was committed before
      * it started, so a read issued after the lock is granted sees the other transaction's writes:
-     * the lock and the read must be separate statements.
+     * the lock and the read must be separate statements (the pipeline sends locks as their own
+     * statement, before the reads issued with or after them).
      */
-    const lock = async (key: string): Promise<void> => {
-      await db.query(statement('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [key]));
-    };
+    const lock = (key: string): Promise<void> => db.lock([key]);
 
     return {
       ...postgresLifecycle(db),
@@ -443,57 +487,22 @@ export class PostgresStorage extends DelegatingReads implements Storage {
         // so both requests answer the same row. The lock does not depend on the caller taking
         // lockEndUser first, and covers a retry that changed end_user. The unique index stays as
         // the last line of defence.
-        await lock(`feedback_event:${projectId}:${eventId}`);
-        const row = await one(db, 'SELECT * FROM feedback WHERE project_id = $1 AND event_id = $2', [projectId, eventId]);
-        return row ? feedbackFromRow(row) : null;
+        const [, found] = await Promise.all([lock(`feedback_event:${projectId}:${eventId}`), db.batched(FEEDBACK_BY_EVENT_ID, { projectId, id: eventId })]);
+        return found;
       },
 
       findInteractionById: async (projectId, id) => {
         // Used to recognise the retry of an interaction with a client-chosen id: locked for the same
         // reason as findFeedbackByEventId (two instances receiving the same retry both store nothing twice).
-        await lock(`interaction:${projectId}:${id}`);
-        const row = await one(db, 'SELECT * FROM interactions WHERE project_id = $1 AND id = $2', [projectId, id]);
-        return row ? interactionFromRow(row) : null;
+        const [, found] = await Promise.all([lock(`interaction:${projectId}:${id}`), db.batched(INTERACTION_BY_ID, { projectId, id })]);
+        return found;
       },
 
       findLinkCandidates: async (q: LinkCandidateQuery): Promise<LinkCandidates> => {
-        const c: LinkCandidates = { byId: null, byTrace: null, contentEndedBy: null, contentEarliest: null, timeEndedBy: null, timeAfter: null, recent: [] };
-        if (q.interactionRef !== null) {
-          const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND id = $2`, [q.projectId, q.interactionRef]);
-          c.byId = row ? summaryFromRow(row) : null;
-        } else if (q.traceRef !== null) {
-          const row = await one(db, `SELECT ${SUMMARY_COLUMNS} FROM interactions WHERE project_id = $1 AND trace_id = $2
-            AND ($3::text IS NULL OR span_id = $3) ORDER BY time_end DESC, id DESC LIMIT 1`, [q.projectId, q.traceRef, q.spanRef]);
-          c.byTrace = row ? summaryFromRow(row) : null;
-        } else if (q.inputHash !== null || q.outputHash !== null) {
-          // Both candidates in one round trip; the earliest only counts when none ended by the timestamp.
-          const hashes: [string, string][] = [];
-          if (q.outputHash !== null) hashes.push(['output_hash', q.outputHash]);
-          if (q.inputHash !== null) hashes.push(['input_hash', q.inputHash]);
-          const match = hashes.map(([column], k) => `AND ${column} = $${k + 4}`).join(' ');
-          const base = `FROM interactions WHERE project_id = $1 AND end_user = $2 ${match}`;
-          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_end <= $3 ORDER BY time_end DESC, id DESC LIMIT 1)
-            UNION ALL (SELECT 'earliest' AS kind, ${SUMMARY_COLUMNS} ${base} ORDER BY time_end ASC, id ASC LIMIT 1)`,
-          [q.projectId, q.endUser, q.timestamp, ...hashes.map(([, hash]) => hash)]);
-          c.contentEndedBy = first(found, 'ended_by');
-          if (!c.contentEndedBy) c.contentEarliest = first(found, 'earliest');
-        } else {
-          const base = `FROM interactions WHERE project_id = $1 AND end_user = $2`;
-          // The arms of a UNION select the same columns: the texts too when the copied-text search needs them.
-          const columns = q.recentLimit > 0 ? SUMMARY_WITH_TEXT_COLUMNS : SUMMARY_COLUMNS;
-          const recent = q.recentLimit > 0
-            ? `UNION ALL (SELECT 'recent' AS kind, ${columns} ${base} AND time_end BETWEEN $3 AND $5 ORDER BY time_end DESC, id DESC LIMIT $6)`
-            : '';
-          const found = await labelled(db, `(SELECT 'ended_by' AS kind, ${columns} ${base} AND time_end BETWEEN $3 AND $4 ORDER BY time_end DESC, id DESC LIMIT 1)
-            UNION ALL (SELECT 'after' AS kind, ${columns} ${base} AND time_end > $4 AND time_end <= $5 ORDER BY time_end ASC, id ASC LIMIT 1)
-            ${recent}`,
-          [q.projectId, q.endUser, q.from, q.timestamp, q.until, ...(q.recentLimit > 0 ? [q.recentLimit] : [])]);
-          c.timeEndedBy = first(found, 'ended_by');
-          if (!c.timeEndedBy) c.timeAfter = first(found, 'after');
-          // UNION ALL does not promise the order of its rows: sort latest first here.
-          c.recent = (found.get('recent') ?? []).map(summaryWithTextFromRow).sort((a, b) => b.timeEnd - a.timeEnd || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-        }
-        return c;
+        const generation = db.generation;
+        const { candidates, states } = await db.batched(linkBatch(q), q);
+        for (const [id, state] of states) db.remember(stateKey(q.projectId, id), state, generation);
+        return candidates;
       },
 
       findTagCandidates: async (projectId, endUser, timestamp, skewMs, inputHash, outputHash): Promise<TagCandidates> => {
@@ -516,53 +525,33 @@ export class PostgresStorage extends DelegatingReads implements Storage {
         return { startedBy: first(found, 'started_by'), startedAfter: first(found, 'started_after') };
       },
 
-      findConversationNeighbours: async (projectId, endUser, timeStart): Promise<ConversationNeighbours> => {
-        const base = `FROM interactions WHERE project_id = $1 AND end_user = $2 AND conversation_auto`;
-        const found = await labelled(db, `(SELECT 'previous' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_start <= $3 ORDER BY time_start DESC, id DESC LIMIT 1)
-          UNION ALL (SELECT 'next' AS kind, ${SUMMARY_COLUMNS} ${base} AND time_start > $3 ORDER BY time_start ASC, id ASC LIMIT 1)`,
-        [projectId, endUser, timeStart]);
-        return { previous: first(found, 'previous'), next: first(found, 'next') };
-      },
+      findConversationNeighbours: (projectId, endUser, timeStart): Promise<ConversationNeighbours> =>
+        db.batched(CONVERSATION_NEIGHBOURS, { projectId, endUser, timeStart }),
 
-      findRelinkableFeedback: async (projectId, endUser, interactionId, timeEnd, window) => {
-        // The three index-backed sets (unlinked of the end user, waiting for this id, provisional
-        // time links near it) in one round trip, each row once.
-        const found = await rows(db, `SELECT * FROM feedback WHERE project_id = $1 AND id IN (
-            (SELECT id FROM feedback WHERE project_id = $1 AND end_user = $2 AND status <> 'linked' ORDER BY received_at DESC LIMIT ${RELINK_LIMIT})
-            UNION ALL (SELECT id FROM feedback WHERE project_id = $1 AND interaction_ref = $3 AND status <> 'linked')
-            UNION ALL (SELECT id FROM feedback WHERE project_id = $1 AND end_user = $2 AND link = 'time' AND timestamp BETWEEN $4 AND $5))
-          ORDER BY received_at DESC, id DESC`,
-        [projectId, endUser, interactionId, timeEnd - window.before, timeEnd + window.after]);
-        return found.map(feedbackFromRow);
-      },
+      findRelinkableFeedback: (projectId, endUser, interactionId, timeEnd, window) =>
+        db.batched(RELINKABLE_FEEDBACK, { projectId, endUser, interactionId, from: timeEnd - window.before, to: timeEnd + window.after }),
 
-      findUnlinkedTagUpdates: async (projectId, endUser) => {
-        const found = await rows(db, `SELECT * FROM tag_updates WHERE project_id = $1 AND end_user = $2 AND status <> 'linked'
-          ORDER BY received_at, id LIMIT ${RELINK_LIMIT}`, [projectId, endUser]);
-        return found.map(tagUpdateFromRow);
-      },
+      findUnlinkedTagUpdates: (projectId, endUser) => db.batched(UNLINKED_TAG_UPDATES, { projectId, endUser }),
 
-      findTraceFeedback: async (projectId, traceId) => {
-        const found = await rows(db, `SELECT * FROM feedback WHERE project_id = $1 AND trace_ref = $2
-          AND (status <> 'linked' OR (link = 'trace' AND span_ref IS NULL)) ORDER BY received_at DESC, id DESC LIMIT ${RELINK_LIMIT}`, [projectId, traceId]);
-        return found.map(feedbackFromRow);
-      },
+      findTraceFeedback: (projectId, traceId) => db.batched(TRACE_FEEDBACK, { projectId, traceId }),
 
+      // Writes are deferred: sent at once behind what was issued before them, not awaited (their
+      // failure aborts the transaction, and commit reports it).
       insertInteractions: async (records) => {
         if (records.length === 0) return;
-        await db.query(statement(multiRowInsert('interactions', INTERACTION_COLUMNS), columnArrays(INTERACTION_COLUMNS, records)));
+        db.defer(statement(multiRowInsert('interactions', INTERACTION_COLUMNS), columnArrays(INTERACTION_COLUMNS, records)));
       },
 
       insertFeedback: async (records) => {
         if (records.length === 0) return;
-        await db.query(statement(multiRowInsert('feedback', FEEDBACK_COLUMNS), columnArrays(FEEDBACK_COLUMNS, records)));
+        db.defer(statement(multiRowInsert('feedback', FEEDBACK_COLUMNS), columnArrays(FEEDBACK_COLUMNS, records)));
       },
 
       updateFeedbackLinks: async (projectId, updates: LinkUpdate[]) => {
         if (updates.length === 0) return;
         // One statement for all; where an id repeats, the last update wins (as if applied in order).
         const last = [...new Map(updates.map((u) => [u.id, u])).values()];
-        await db.query(statement(`UPDATE feedback AS f SET status = u.status, link = u.link, interaction_id = u.interaction_id,
+        db.defer(statement(`UPDATE feedback AS f SET status = u.status, link = u.link, interaction_id = u.interaction_id,
             linked_time_end = u.linked_time_end, flags = u.flags
           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::jsonb[])
             AS u(id, status, link, interaction_id, linked_time_end, flags)
@@ -572,53 +561,42 @@ export class PostgresStorage extends DelegatingReads implements Storage {
       },
 
       insertTagUpdate: async (t: TagUpdateRecord) => {
-        await db.query(statement(`INSERT INTO tag_updates (id, project_id, end_user, timestamp, input_hash, output_hash, tags, status, interaction_id, received_at)
+        db.defer(statement(`INSERT INTO tag_updates (id, project_id, end_user, timestamp, input_hash, output_hash, tags, status, interaction_id, received_at)
           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
         [t.id, t.projectId, t.endUser, t.timestamp, t.inputHash, t.outputHash, jsonParam(t.tags), t.status, t.interactionId, t.receivedAt]));
       },
 
       markTagUpdateLinked: async (projectId, id, interactionId) => {
-        await db.query(statement(`UPDATE tag_updates SET status = 'linked', interaction_id = $3 WHERE project_id = $1 AND id = $2`,
+        db.defer(statement(`UPDATE tag_updates SET status = 'linked', interaction_id = $3 WHERE project_id = $1 AND id = $2`,
           [projectId, id, interactionId]));
       },
 
       addInteractionTags: async (projectId, interactionId, tags) => {
         // jsonb || merges top-level keys, the right-hand side winning.
-        await db.query(statement('UPDATE interactions SET tags = tags || $3::jsonb WHERE project_id = $1 AND id = $2',
+        db.defer(statement('UPDATE interactions SET tags = tags || $3::jsonb WHERE project_id = $1 AND id = $2',
           [projectId, interactionId, jsonParam(tags)]));
       },
 
+      // Rollup state: a link candidate's came with it (while nothing was written since).
       findInteractionDimensions: async (projectId, ids) => {
+        const found = await Promise.all(ids.map((id) =>
+          db.recall<InteractionState>(stateKey(projectId, id))?.dimensions ?? db.batched(INTERACTION_DIMENSIONS, { projectId, id })));
         const out = new Map<string, InteractionDimensions & { timeEnd: number }>();
-        const q = ids.length === 1
-          ? { text: `SELECT ${DIMENSION_COLUMNS} FROM interactions i WHERE i.project_id = $1 AND i.id = $2`, values: [projectId, ids[0]] }
-          : findInteractionsQuery(POSTGRES_DIALECT, projectId, ids, noInteractionFilter(), DIMENSION_COLUMNS);
-        for (const row of await rows(db, q.text, q.values)) {
-          out.set(row['id'] as string, {
-            model: row['model'] as string | null, featureFlags: row['feature_flags'] as string[], tags: row['tags'] as Record<string, string>,
-            timeEnd: row['time_end'] as number,
-          });
-        }
+        ids.forEach((id, k) => { if (found[k]) out.set(id, found[k]); });
         return out;
       },
 
       findLinkedFeedbackEvents: async (projectId, interactionIds) => {
+        const found = await Promise.all(interactionIds.map((id) =>
+          db.recall<InteractionState>(stateKey(projectId, id))?.events ?? db.batched(LINKED_FEEDBACK_EVENTS, { projectId, id })));
         const out = new Map<string, FeedbackEvent[]>();
-        const q = interactionIds.length === 1
-          ? { text: `SELECT ${FEEDBACK_EVENT_COLUMNS} FROM feedback f WHERE f.interaction_id = $1 AND f.project_id = $2 AND f.status = 'linked'`, values: [interactionIds[0], projectId] }
-          : feedbackOfInteractionsQuery(POSTGRES_DIALECT, projectId, interactionIds, FEEDBACK_EVENT_COLUMNS);
-        for (const row of await rows(db, q.text, q.values)) {
-          const id = row['interaction_id'] as string;
-          const list = out.get(id) ?? [];
-          list.push(feedbackEventFromRow(row));
-          out.set(id, list);
-        }
+        interactionIds.forEach((id, k) => { if (found[k]!.length > 0) out.set(id, found[k]!); });
         return out;
       },
 
       addToRollups: async (deltas) => {
         if (deltas.length === 0) return;
-        await db.query(statement(ADD_TO_ROLLUP_DELTAS, [
+        db.defer(statement(ADD_TO_ROLLUP_DELTAS, [
           deltas.map((d) => d.key.projectId), deltas.map((d) => d.key.dimension), deltas.map((d) => d.key.value), deltas.map((d) => d.key.hour),
           ...COUNTERS.map((c) => deltas.map((d) => d.counters[c])),
         ]));
@@ -629,7 +607,7 @@ export class PostgresStorage extends DelegatingReads implements Storage {
           .map(feedbackFromRow),
 
       markFeedbackOrphaned: async (projectId, ids) => {
-        await db.query(statement(`UPDATE feedback SET status = 'orphaned' WHERE project_id = $1 AND id = ANY($2::text[]) AND status = 'pending'`, [projectId, ids]));
+        db.defer(statement(`UPDATE feedback SET status = 'orphaned' WHERE project_id = $1 AND id = ANY($2::text[]) AND status = 'pending'`, [projectId, ids]));
       },
 
       orphanTagUpdates: async (receivedBefore) =>
