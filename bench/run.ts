@@ -96,9 +96,9 @@ interface RunResult {
 }
 
 /** Node arguments of a feedloop server (under --cpu-prof with BENCH_CPU_PROF). */
-const feedloopArgs = (tag: string) => [
+const feedloopArgs = (tag: string, root = ROOT) => [
   ...(settings.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir, '--cpu-prof-name', `feedloop-${tag}-${Date.now()}.cpuprofile`] : []),
-  join(ROOT, 'bin/feedloop.js'), 'serve',
+  join(root, 'bin/feedloop.js'), 'serve',
 ];
 
 async function main(): Promise<void> {
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
         const previousDir = tempDir('feedloop-bench-previous-');
         const { seedDataDir: seedPrevious } = await import(join(settings.previous, 'dist/bench/seed.js')) as typeof import('./seed.js');
         await seedPrevious(previousDir, settings.small, apiKey);
-        const previous = await startServer('previous build', [join(settings.previous, 'bin/feedloop.js'), 'serve'], feedloopEnv(previousDir));
+        const previous = await startServer('previous build', feedloopArgs('previous', settings.previous), feedloopEnv(previousDir));
         try {
           partial.previous = {
             feedback: await step(`previous feedback (${fmt(settings.small)})`, spec(previous.url, 'feedback', null, settings.small), previous),
