@@ -42,7 +42,10 @@ export interface FeedbackSummary {
   ratings: [number, number, number, number, number];
 }
 
-export const zeroSlugCounts = (): SlugCounts => Object.fromEntries(FEEDBACK_SLUGS.map((s) => [s, 0])) as SlugCounts;
+/** An object literal (one fixed shape, see zeroCounters in rollups.ts): it runs per stored feedback. */
+export const zeroSlugCounts = (): SlugCounts => ({
+  thumbs_up: 0, thumbs_down: 0, copy_input: 0, copy_output: 0, paste: 0, rating: 0, comment: 0, regenerate: 0, edit: 0,
+});
 
 export function emptySummary(): FeedbackSummary {
   return { events: zeroSlugCounts(), comments: 0, up: 0, down: 0, ratings: [0, 0, 0, 0, 0] };

@@ -16,7 +16,13 @@ export const COUNTERS = [
 export type CounterName = (typeof COUNTERS)[number];
 export type Counters = Record<CounterName, number>;
 
-export const zeroCounters = (): Counters => Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Counters;
+// An object literal (one fixed shape) rather than Object.fromEntries: it runs several times per
+// stored feedback.
+export const zeroCounters = (): Counters => ({
+  interactions: 0, up: 0, down: 0, rating_1: 0, rating_2: 0, rating_3: 0, rating_4: 0, rating_5: 0,
+  copy_input: 0, copy_output: 0, paste: 0, comment: 0, regenerate: 0, edit: 0,
+  copied: 0, regenerated: 0, edited: 0, covered: 0, pending: 0, orphaned: 0,
+});
 
 export function addCounters(into: Counters, other: Counters, sign = 1): Counters {
   for (const c of COUNTERS) into[c] += sign * other[c];
