@@ -342,7 +342,7 @@ async function otlpMain(): Promise<void> {
         return r;
       };
       const dir = tempDir('feedloop-bench-otlp-');
-      const feedloop = await startServer('feedloop', [join(ROOT, 'bin/feedloop.js'), 'serve'], { FEEDLOOP_DATA_DIR: dir, FEEDLOOP_API_KEY: apiKey, DATABASE_URL: '' });
+      const feedloop = await startServer('feedloop', feedloopArgs(`otlp-${run}`), { FEEDLOOP_DATA_DIR: dir, FEEDLOOP_API_KEY: apiKey, DATABASE_URL: '' });
       try {
         // Check: one export is accepted whole (no partial success), before loading.
         const body = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(otlpExportRequest(run, users, prng(run)))).finish();
