@@ -5,9 +5,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './postgres.js';
 
 export interface PgBouncer {
   /** The PgBouncer URL of a database of the server behind it (a URL of that server, same user and database). */
@@ -28,18 +29,6 @@ export function pgbouncerUnavailable(): string | null {
   const reason = 'pgbouncer not found (Debian: apt-get install pgbouncer; .ci/run installs it)';
   if (process.env['CI'] === 'true') throw new Error(`${reason} (required when CI=true)`);
   return reason;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const listening = (port: number) => new Promise<boolean>((resolve) => {

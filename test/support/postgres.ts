@@ -53,7 +53,8 @@ export function postgresUnavailable(): string | null {
   return reason;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nobody listens on now (the harnesses start servers on it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
