@@ -12,7 +12,9 @@
 // Tabs: each instance keeps its own queue entry in localStorage, and holds a Web Lock named after
 // it while the entry exists (only then: a page holding a lock is not kept in the back/forward
 // cache). An entry whose lock is free (its page was closed or reloaded) is adopted by the next
-// instance that sends, under that lock and its own, so two tabs never send the same queued event.
+// instance that sends (which looks again after its delay while one is still locked: a closing page
+// releases its lock a moment after it is gone), under that lock and its own, so two tabs never send
+// the same queued event.
 // Without Web Locks (old browsers, insecure origins) an entry not written for 5 minutes is adopted.
 //
 // Size matters (the build checks <= 3 KB minified and gzipped): the code is written for the
@@ -197,12 +199,15 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     storage!.removeItem(name);
   };
 
+  /** Whether the last adoption found another instance's entry still locked (its page may be closing). */
+  let busy = 0;
   const adopt = async () => {
+    busy = 0;
     for (const name of Object.keys(storage || {})) {
       if (!name.startsWith(ns) || name == me) continue;
       if (locks) {
         await locks.request(name, { ifAvailable: true }, async (lock: unknown) => {
-          if (!lock) return;
+          if (!lock) return busy = 1;
           await own();
           take(name);
         });
@@ -281,6 +286,9 @@ export function createFeedback(options: FeedbackOptions): Feedback {
     const [chunk, bytes] = next(CHUNK);
     if (now() < until) kick(0);
     else if (chunk.length) void send(chunk, bytes);
+    // A closed page releases its lock a moment after it is gone: look again, rather than leave its
+    // events until this page's next one. (An entry of a live tab keeps this polling, cheaply, while it waits.)
+    if (busy) kick(o.delay ?? 1e3);
     settle();
   }
 
