@@ -10,7 +10,7 @@ import { newId } from '../../src/core/ids.js';
 import type { FeedbackRecord, InteractionRecord, TagUpdateRecord } from '../../src/core/model.js';
 import { COUNTERS, isZero, type Counters } from '../../src/core/rollups.js';
 import type { RollupBucket, Storage } from '../../src/storage/port.js';
-import { feedback, interaction } from './contract.js';
+import { feedback, interaction, usingStorage } from './contract.js';
 
 const T = Date.UTC(2024, 4, 1, 10);
 const HOUR = 3_600_000;
@@ -24,15 +24,7 @@ const rows = (buckets: RollupBucket[]) => buckets.filter((b) => !isZero(b.counte
   .map((b) => `${b.dimension}|${b.value}|${b.hour}|${COUNTERS.map((c) => b.counters[c as keyof Counters]).join(',')}`).sort();
 
 export function lifecycleContract(name: string, open: () => Promise<Storage>): void {
-  const using = (work: (s: Storage) => Promise<void>) => async () => {
-    const storage = await open();
-    try {
-      await storage.migrate();
-      await work(storage);
-    } finally {
-      await storage.close();
-    }
-  };
+  const using = usingStorage(open);
   const linkedTo = (i: InteractionRecord, o: Partial<FeedbackRecord> = {}) =>
     feedback(i.projectId, { status: 'linked', link: 'id', interactionId: i.id, linkedTimeEnd: i.timeEnd, endUser: i.endUser, timestamp: i.timeEnd + 1000, ...o });
   /** Raw rows, then rollups rebuilt from them: a consistent starting point. */
